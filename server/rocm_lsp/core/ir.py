@@ -1,0 +1,141 @@
+"""The IR nodes a template sees: buffers with a dtype and a fixed layout."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from rocm_lsp.core import symbolic
+from rocm_lsp.core.sizes import SizeExpr
+
+
+def contiguous_strides(size: list[SizeExpr]) -> list[SizeExpr]:
+    """``FlexibleLayout.contiguous_strides``: row-major strides over ``size``."""
+    strides: list[SizeExpr] = []
+    acc: tuple = ("int", 1)
+    for entry in reversed(size):
+        strides.append(SizeExpr(_tree_text(acc), acc))
+        acc = ("mul", acc, entry.tree) if acc != ("int", 1) else entry.tree
+    return list(reversed(strides))
+
+
+def _tree_text(tree: tuple) -> str:
+    kind = tree[0]
+    if kind == "int":
+        return str(tree[1])
+    if kind == "sym":
+        return tree[1]
+    if kind == "neg":
+        return f"-({_tree_text(tree[1])})"
+    if kind == "pow":
+        return f"({_tree_text(tree[1])})**{tree[2]}"
+    op = {"add": " + ", "sub": " - ", "mul": "*"}[kind]
+    return f"({_tree_text(tree[1])}){op}({_tree_text(tree[2])})"
+
+
+def _value(entry: SizeExpr) -> Any:
+    constant = entry.constant
+    return constant if constant is not None else symbolic.to_sympy(entry.tree)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Jinja-visible layout, shaped like Inductor's ``FixedLayout``."""
+
+    dtype_name: str
+    size_exprs: tuple[SizeExpr, ...]
+    stride_exprs: tuple[SizeExpr, ...]
+    offset_expr: SizeExpr
+
+    @property
+    def dtype(self) -> str:
+        return f"torch.{self.dtype_name}"
+
+    @property
+    def size(self) -> list[Any]:
+        return [_value(e) for e in self.size_exprs]
+
+    @property
+    def stride(self) -> list[Any]:
+        return [_value(e) for e in self.stride_exprs]
+
+    @property
+    def offset(self) -> Any:
+        return _value(self.offset_expr)
+
+    @property
+    def device(self) -> str:
+        return "cuda:0"
+
+    def __str__(self) -> str:
+        sizes = ", ".join(symbolic.pexpr(v) for v in self.size)
+        strides = ", ".join(symbolic.pexpr(v) for v in self.stride)
+        offset = self.offset
+        extra = "" if offset == 0 else f", offset={symbolic.pexpr(offset)}"
+        return (
+            f"FixedLayout('cuda:0', torch.{self.dtype_name}, size=[{sizes}], "
+            f"stride=[{strides}]{extra})"
+        )
+
+    __repr__ = __str__
+
+
+@dataclass(frozen=True, eq=False)
+class IRNode:
+    """An Inductor ``Buffer`` as declared in the header; identity is the object itself."""
+
+    name: str
+    layout: Layout = field(repr=False)
+    kind: str = "Buffer"  # the IR class Inductor would show: Buffer or InputBuffer
+
+    @property
+    def dtype(self) -> str:
+        return self.layout.dtype_name
+
+    @property
+    def rank(self) -> int:
+        return len(self.layout.size_exprs)
+
+    # The IRNode methods templates call.
+    def get_name(self) -> str:
+        return self.name
+
+    def get_size(self) -> list[Any]:
+        return self.layout.size
+
+    def get_stride(self) -> list[Any]:
+        return self.layout.stride
+
+    def get_layout(self) -> Layout:
+        return self.layout
+
+    def get_dtype(self) -> str:
+        return self.layout.dtype
+
+    def get_numel(self) -> Any:
+        return symbolic.product(list(self.layout.size_exprs))
+
+    def __str__(self) -> str:
+        return f"{self.kind}(name={self.name!r}, layout={self.layout})"
+
+    __repr__ = __str__
+
+
+def make_node(
+    name: str,
+    dtype: str,
+    size: list[SizeExpr],
+    stride: list[SizeExpr] | None = None,
+    offset: SizeExpr | None = None,
+    kind: str = "Buffer",
+) -> IRNode:
+    return IRNode(
+        name,
+        Layout(
+            dtype,
+            tuple(size),
+            tuple(stride if stride is not None else contiguous_strides(size)),
+            offset if offset is not None else SizeExpr("0", ("int", 0)),
+        ),
+        kind,
+    )

@@ -1,0 +1,74 @@
+"""Inductor's Jinja environment, sandboxed.
+
+Inductor renders with ``jinja2.Environment(undefined=StrictUndefined)`` plus the
+``indent_except_first`` filter and otherwise default settings (no ``trim_blocks``, one
+trailing newline dropped). We render in a :class:`~jinja2.sandbox.SandboxedEnvironment`
+with the same settings: identical output for every template that only reads its
+variables, and no way for a template to reach ``__class__``, ``__globals__`` or the
+process. Arithmetic that would explode (``10**10**10``, ``"x" * 10**10``) is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import operator
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+MAX_POW_BITS = 4096
+MAX_SEQUENCE = 1 << 20
+
+
+class RenderBudgetError(RuntimeError):
+    """A template operation beyond the render budget."""
+
+
+def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4) -> str:
+    """``KernelTemplate.indent_except_first``: indent every line but the first."""
+    lines = source.splitlines(True)
+    if len(lines) > 1:
+        lines[1:] = [(" " * indents_spacing * num_indents) + line for line in lines[1:]]
+    return "".join(lines)
+
+
+class InductorSandbox(SandboxedEnvironment):
+    """Inductor's environment settings inside Jinja's sandbox, with bounded arithmetic."""
+
+    intercepted_binops = frozenset({"**", "*"})
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        if op == "**":
+            if isinstance(left, int) and isinstance(right, int) and right > 0:
+                if abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_POW_BITS:
+                    raise RenderBudgetError(f"{left} ** {right} is too large to compute")
+            return operator.pow(left, right)
+        if isinstance(left, (str, list, tuple)) and isinstance(right, int):
+            if len(left) * right > MAX_SEQUENCE:
+                raise RenderBudgetError("sequence repetition is too large")
+        if isinstance(right, (str, list, tuple)) and isinstance(left, int):
+            if len(right) * left > MAX_SEQUENCE:
+                raise RenderBudgetError("sequence repetition is too large")
+        return operator.mul(left, right)
+
+
+@functools.cache
+def environment() -> InductorSandbox:
+    """The shared environment (Jinja caches compiled templates per environment)."""
+    env = InductorSandbox(undefined=jinja2.StrictUndefined)
+    env.filters["indent_except_first"] = indent_except_first
+    return env
+
+
+def inductor_syntax_message(exc: jinja2.TemplateSyntaxError, source: str) -> str:
+    """The text of Inductor's ``DetailedTemplateSyntaxError`` for a syntax error."""
+    lineno = exc.lineno
+    text = f"Error in template at line {lineno}\n"
+    text += f"Error message: {exc.message}\n"
+    lines = source.split("\n")
+    text += "Context:\n"
+    for i in range(max(0, lineno - 2), min(len(lines), lineno + 2)):
+        marker = "-->" if i == lineno - 1 else "   "
+        text += f"{i + 1}: {marker} {lines[i]}\n"
+    return text

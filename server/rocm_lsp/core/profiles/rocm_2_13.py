@@ -1,0 +1,78 @@
+"""The ``rocm-2.13`` profile: torch 2.13's ROCmTemplateKernel (size_args, runtime args)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rocm_lsp.core.dtypes import DTYPE_TO_ROCM_TYPE_2_13
+from rocm_lsp.core.ir import IRNode
+from rocm_lsp.core.kernel import EXTRA_CPP_ARGS, HookError, Locator, TemplateKernel, hook
+
+
+class ROCmTemplateKernel(TemplateKernel):
+    """Hooks as in torch 2.13 ``torch/_inductor/codegen/rocm/rocm_kernel.py``."""
+
+    profile = "rocm-2.13"
+    dtype_table = DTYPE_TO_ROCM_TYPE_2_13
+    index_type = "int64_t"
+
+    def __init__(self, kernel_name: str, runtime_args: list[dict[str, Any]] | None = None) -> None:
+        super().__init__(kernel_name)
+        runtime_args = runtime_args or []
+        self.runtime_arg_info = [(str(a["name"]), str(a["ty"])) for a in runtime_args]
+        self.runtime_arg_values = [a.get("value") for a in runtime_args]
+
+    @hook
+    def def_kernel(
+        self,
+        inputs: list[IRNode | None],
+        outputs: list[IRNode | None],
+        size_args: list[str],
+        names_str: str = "",
+        input_reorder: list[int] | None = None,
+    ) -> str:
+        self._bind_buffers(inputs, outputs, names_str, input_reorder, rewrite_201=True)
+        arg_defs = self._arg_defs()
+        if not isinstance(size_args, list):
+            kind = type(size_args).__name__
+            raise HookError(
+                "RL210",
+                f"size_args must be a list of C++ parameter declarations, not a {kind}",
+                "TypeError",
+                f'can only concatenate list (not "{kind}") to list',
+                Locator("size_args"),
+            )
+        runtime_arg_defs = [f"{ty} {name}" for name, ty in self.runtime_arg_info]
+        params = arg_defs + size_args + runtime_arg_defs
+        for i, p in enumerate(params):
+            if not isinstance(p, str):
+                raise HookError(
+                    "RL210",
+                    f"size_args entries must be strings such as \"int32_t M\", not "
+                    f"{type(p).__name__}",
+                    "TypeError",
+                    f"sequence item {i}: expected str instance, {type(p).__name__} found",
+                    Locator("size_args", i - len(arg_defs)),
+                )
+        signature = f"int {self.kernel_name}({', '.join(params)},{EXTRA_CPP_ARGS})"
+        self.signature = signature
+        return signature
+
+    @hook
+    def get_signature(self) -> str:
+        signature = getattr(self, "signature", None)
+        if signature is None:
+            raise HookError(
+                "RL217",
+                "get_signature() is called before def_kernel(): there is no signature yet",
+                "AttributeError",
+                "'ROCmTemplateKernel' object has no attribute 'signature'",
+            )
+        return signature
+
+    @hook
+    def arg_name(self, node: IRNode | None) -> str | None:
+        node = self._check_node(node, "node")
+        if node is None:
+            return None
+        return self.args.arg_name(node.name)

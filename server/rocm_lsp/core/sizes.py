@@ -1,0 +1,218 @@
+"""Size expressions from the header, parsed by a safe grammar (never ``eval``/``sympify``).
+
+Grammar (integers over symbols, as Inductor's ShapeEnv produces them)::
+
+    expr   := term (("+" | "-") term)*
+    term   := unary ("*" unary)*
+    unary  := "-" unary | power
+    power  := atom ("**" INT)?
+    atom   := INT | NAME | "(" expr ")"
+
+The result is a small tuple tree; :mod:`rocm_lsp.core.symbolic` turns it into sympy
+objects exactly as ``sympify`` would have, and :func:`evaluate` computes it with example
+values without sympy.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+MAX_TEXT = 512
+MAX_EXPONENT = 32
+INT64_MAX = (1 << 63) - 1
+
+Tree = tuple  # ("int", n) | ("sym", name) | ("add"|"sub"|"mul", a, b) | ("neg", a) | ("pow", a, k)
+
+_TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*()])|(\S))")
+
+
+class SizeSyntaxError(ValueError):
+    """A size entry that the grammar rejects; ``column`` is 0-based into the entry text."""
+
+    def __init__(self, message: str, column: int = 0) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class SizeExpr:
+    """One parsed size/stride/offset entry."""
+
+    text: str
+    tree: Tree
+
+    @property
+    def symbols(self) -> frozenset[str]:
+        return frozenset(_symbols(self.tree))
+
+    @property
+    def constant(self) -> int | None:
+        """The value when the entry has no symbols."""
+        if self.symbols:
+            return None
+        return evaluate(self.tree, {})
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def _symbols(tree: Tree):
+    kind = tree[0]
+    if kind == "sym":
+        yield tree[1]
+    elif kind in ("add", "sub", "mul"):
+        yield from _symbols(tree[1])
+        yield from _symbols(tree[2])
+    elif kind in ("neg", "pow"):
+        yield from _symbols(tree[1])
+
+
+def evaluate(tree: Tree, values: dict[str, int]) -> int:
+    """The integer value of ``tree`` with ``values`` for its symbols (KeyError if one lacks)."""
+    kind = tree[0]
+    if kind == "int":
+        return tree[1]
+    if kind == "sym":
+        return values[tree[1]]
+    if kind == "neg":
+        return -evaluate(tree[1], values)
+    if kind == "pow":
+        return evaluate(tree[1], values) ** tree[2]
+    a, b = evaluate(tree[1], values), evaluate(tree[2], values)
+    return a + b if kind == "add" else a - b if kind == "sub" else a * b
+
+
+def substitute(tree: Tree, values: dict[str, int]) -> Tree:
+    """``tree`` with the symbols that ``values`` names replaced by integer leaves."""
+    kind = tree[0]
+    if kind == "sym":
+        return ("int", values[tree[1]]) if tree[1] in values else tree
+    if kind == "int":
+        return tree
+    if kind in ("neg",):
+        return (kind, substitute(tree[1], values))
+    if kind == "pow":
+        return (kind, substitute(tree[1], values), tree[2])
+    return (kind, substitute(tree[1], values), substitute(tree[2], values))
+
+
+def parse_size(value: object) -> SizeExpr:
+    """Parse one header entry: an ``int`` or a string expression. Raises :class:`SizeSyntaxError`."""
+    if isinstance(value, bool):
+        raise SizeSyntaxError(f"expected an integer or an expression string, got {str(value).lower()}")
+    if isinstance(value, int):
+        if abs(value) > INT64_MAX:
+            raise SizeSyntaxError(f"{value} does not fit in int64")
+        return SizeExpr(str(value), ("int", value))
+    if not isinstance(value, str):
+        raise SizeSyntaxError(f"expected an integer or an expression string, got {type(value).__name__}")
+    if len(value) > MAX_TEXT:
+        raise SizeSyntaxError(f"expression longer than {MAX_TEXT} characters")
+    return SizeExpr(value, _Parser(value).parse())
+
+
+class _Parser:
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.tokens: list[tuple[str, str, int]] = []
+        pos = 0
+        while pos < len(text):
+            m = _TOKEN.match(text, pos)
+            if m is None or m.end() == pos:
+                break
+            if m.group(4) is not None:
+                raise SizeSyntaxError(
+                    f"unexpected {m.group(4)!r}: only integers, symbols, + - * ** and parentheses are allowed",
+                    m.start(4),
+                )
+            for kind, group in (("int", 1), ("name", 2), ("op", 3)):
+                if m.group(group) is not None:
+                    self.tokens.append((kind, m.group(group), m.start(group)))
+            pos = m.end()
+        self.i = 0
+
+    def _peek(self) -> tuple[str, str, int] | None:
+        return self.tokens[self.i] if self.i < len(self.tokens) else None
+
+    def _fail(self, what: str) -> SizeSyntaxError:
+        tok = self._peek()
+        if tok is None:
+            return SizeSyntaxError(f"expected {what} at the end of {self.text!r}", len(self.text))
+        return SizeSyntaxError(f"expected {what}, found {tok[1]!r}", tok[2])
+
+    def _take(self, op: str) -> bool:
+        tok = self._peek()
+        if tok is not None and tok[0] == "op" and tok[1] == op:
+            self.i += 1
+            return True
+        return False
+
+    def parse(self) -> Tree:
+        if not self.tokens:
+            raise SizeSyntaxError("empty expression")
+        tree = self._expr(0)
+        if self._peek() is not None:
+            raise self._fail("an operator")
+        return tree
+
+    def _expr(self, depth: int) -> Tree:
+        if depth > 64:
+            raise SizeSyntaxError("expression nested too deeply")
+        tree = self._term(depth)
+        while True:
+            if self._take("+"):
+                tree = ("add", tree, self._term(depth))
+            elif self._take("-"):
+                tree = ("sub", tree, self._term(depth))
+            else:
+                return tree
+
+    def _term(self, depth: int) -> Tree:
+        tree = self._unary(depth)
+        while self._take("*"):
+            tree = ("mul", tree, self._unary(depth))
+        return tree
+
+    def _unary(self, depth: int) -> Tree:
+        if self._take("-"):
+            return ("neg", self._unary(depth + 1))
+        return self._power(depth)
+
+    def _power(self, depth: int) -> Tree:
+        base = self._atom(depth)
+        if self._take("**"):
+            tok = self._peek()
+            if tok is None or tok[0] != "int":
+                raise self._fail("a non-negative integer exponent")
+            self.i += 1
+            exponent = int(tok[1])
+            if exponent > MAX_EXPONENT:
+                raise SizeSyntaxError(
+                    f"exponent {exponent} is larger than {MAX_EXPONENT}: Inductor would print "
+                    f"the base {exponent} times",
+                    tok[2],
+                )
+            return ("pow", base, exponent)
+        return base
+
+    def _atom(self, depth: int) -> Tree:
+        tok = self._peek()
+        if tok is None:
+            raise self._fail("a number, a symbol or '('")
+        kind, text, _ = tok
+        if kind == "int":
+            self.i += 1
+            value = int(text)
+            if value > INT64_MAX:
+                raise SizeSyntaxError(f"{value} does not fit in int64", tok[2])
+            return ("int", value)
+        if kind == "name":
+            self.i += 1
+            return ("sym", text)
+        if self._take("("):
+            tree = self._expr(depth + 1)
+            if not self._take(")"):
+                raise self._fail("')'")
+            return tree
+        raise self._fail("a number, a symbol or '('")

@@ -1,0 +1,127 @@
+"""Runs cases in ``torch_oracle.py``'s format through rocm-lsp's own engine.
+
+The output has the oracle's shape, so a case's result can be compared with the real
+torch result (``expected.json`` or a live oracle run) field by field.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import jinja2
+
+from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_ROCM_TYPE_2_13
+from rocm_lsp.core.ir import IRNode, make_node
+from rocm_lsp.core.jinja_env import environment, inductor_syntax_message
+from rocm_lsp.core.kernel import HookError, TemplateKernel
+from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.core.sizes import parse_size
+
+IMPL_TO_PROFILE = {"seed": "seed", "rocm": "rocm-2.13"}
+ALIASES = {"start": "start_index", "end": "end_index", "default": "default_value"}
+REFS = {"DTYPE_TO_ROCM_TYPE": DTYPE_TO_ROCM_TYPE_2_13, "DTYPE_TO_CPP": DTYPE_TO_CPP_2_13}
+# The class name in messages that name the kernel's type.
+KERNEL_CLASS = "ROCmTemplateKernel"
+
+
+def supported(case: dict) -> bool:
+    """Cases of profiles rocm-lsp implements (the CUTLASS sibling is not one)."""
+    return case.get("impl", "rocm") in IMPL_TO_PROFILE
+
+
+def build_nodes(case: dict) -> dict[str, IRNode]:
+    nodes = {}
+    for spec in case.get("nodes", []):
+        size = [parse_size(s) for s in spec["size"]]
+        stride = [parse_size(s) for s in spec["stride"]] if spec.get("stride") is not None else None
+        offset = parse_size(spec.get("offset", 0))
+        kind = spec.get("kind", "Buffer")
+        nodes[spec["name"]] = make_node(spec["name"], spec["dtype"], size, stride, offset, kind)
+    return nodes
+
+
+def _resolve(value: Any, nodes: dict[str, IRNode]) -> Any:
+    if isinstance(value, dict) and set(value) == {"node"}:
+        return None if value["node"] is None else nodes[value["node"]]
+    if isinstance(value, dict) and set(value) == {"$ref"}:
+        return REFS[value["$ref"]]
+    if isinstance(value, list):
+        return [_resolve(v, nodes) for v in value]
+    return value
+
+
+def _call(kernel: TemplateKernel, call: dict, nodes: dict[str, IRNode]) -> Any:
+    name = call["call"]
+    if name == "$render":
+        context = {k: _resolve(v, nodes) for k, v in call.get("context", {}).items()}
+        return environment().from_string(call["source"]).render(kernel=kernel, **context)
+    if name == "args.cpp_argdefs":
+        table = _resolve(call.get("kwargs", {}).get("dtype_to_cpp_type"), nodes)
+        defs, calls, types = kernel.args.cpp_argdefs(
+            table or DTYPE_TO_CPP_2_13, kernel.index_type, lambda n: kernel._buffers[n].dtype
+        )
+        return (defs, calls, types)
+    args = [_resolve(a, nodes) for a in call.get("args", [])]
+    kwargs: dict[str, Any] = {}
+    for key, value in call.items():
+        if key in ("call", "args", "kwargs", "comment"):
+            continue
+        key = ALIASES.get(key, key)
+        if key == "node":
+            kwargs[key] = None if value is None else nodes[value]
+        elif key in ("inputs", "outputs"):
+            kwargs[key] = [None if v is None else nodes[v] for v in value]
+        else:
+            kwargs[key] = value
+    for key, value in call.get("kwargs", {}).items():
+        kwargs[ALIASES.get(key, key)] = _resolve(value, nodes)
+    if not hasattr(kernel, name):
+        raise AttributeError(f"'{KERNEL_CLASS}' object has no attribute '{name}'")
+    return getattr(kernel, name)(*args, **kwargs)
+
+
+def _encode(value: Any) -> Any:
+    if value is None or isinstance(value, (str, bool, int, float)):
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_encode(v) for v in value]
+    return str(value)
+
+
+def error_record(exc: BaseException, source: str = "") -> dict[str, str]:
+    """``{"type", "message"}`` as the oracle reports the torch exception."""
+    if isinstance(exc, HookError):
+        return {"type": exc.inductor_type, "message": exc.inductor_message}
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        return {"type": "DetailedTemplateSyntaxError", "message": inductor_syntax_message(exc, source)}
+    return {"type": type(exc).__name__, "message": str(exc)}
+
+
+def run_case(case: dict) -> dict:
+    profile = PROFILES[IMPL_TO_PROFILE[case.get("impl", "rocm")]]
+    nodes = build_nodes(case)
+    runtime = [
+        {"name": a["name"], "ty": a["ty"], "value": v}
+        for a, v in zip(case.get("runtime_arg_info", []), case.get("runtime_arg_values", []))
+    ]
+    kernel = profile.new_kernel(case.get("kernel_name", "KERNEL_NAME"), runtime)
+    out: dict[str, Any] = {"id": case.get("id"), "impl": case.get("impl", "rocm"), "calls": []}
+    for call in case.get("calls", []):
+        record: dict[str, Any] = {"call": call["call"]}
+        try:
+            value = _call(kernel, call, nodes)
+            record["result"] = _encode(value)
+            if value is not None and not isinstance(value, str):
+                record["result_type"] = type(value).__name__
+        except Exception as exc:  # noqa: BLE001 - every failure is a recorded outcome
+            record["error"] = error_record(exc, call.get("source", ""))
+        out["calls"].append(record)
+    args = kernel.args
+    out["state"] = {
+        "input_buffers": dict(args.input_buffers),
+        "output_buffers": dict(args.output_buffers),
+        "sizevars": dict(args.sizevars),
+        "named_nodes": {k: n.name for k, n in kernel.named_nodes.items()},
+        "signature": getattr(kernel, "signature", None),
+    }
+    return out
