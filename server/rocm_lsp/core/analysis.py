@@ -1,0 +1,286 @@
+"""The analysis of one template document: header, structure, render, diagnostics.
+
+:func:`analyze` is the single diagnostics engine: ``rocm-lsp check`` and the language
+server both call it, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+import jinja2
+from jinja2 import meta
+
+from rocm_lsp.core import hook_checks
+from rocm_lsp.core.budget import RenderTimeout
+from rocm_lsp.core.diagnostics import Diagnostic, Related, make
+from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
+from rocm_lsp.core.jinja_env import RenderBudgetError, environment
+from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
+from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
+from rocm_lsp.core.render import Rendered, RenderFailure, compile_template, render
+from rocm_lsp.core.structure import HookSite, Outline, outline
+from rocm_lsp.core.symbolic import SizeOverflowError
+from rocm_lsp.core.text import LineIndex, Span
+
+MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
+_SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]\s*-?#\}")
+
+
+@dataclass
+class Analysis:
+    """Everything known about one template text."""
+
+    text: str
+    index: LineIndex
+    header: Header
+    outline: Outline | None
+    profile: str
+    rendered: Rendered | None = None
+    ast: jinja2.nodes.Template | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    def calls_at(self, site: HookSite) -> list[HookCall]:
+        """The executed calls of a hook site (several inside a loop, none in a dead branch)."""
+        if self.rendered is None:
+            return []
+        return [c for c in self.rendered.calls if c.site == site.id]
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """``(text, None)`` for a usable template file, else ``(None, why not)``."""
+    if len(data) > MAX_TEMPLATE_BYTES:
+        return None, f"file is {len(data) / 1e6:.1f} MB; templates above {MAX_TEMPLATE_BYTES >> 20} MiB are not analysed"
+    if b"\x00" in data:
+        return None, "file contains a NUL byte: it is binary, not a template"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"file is not valid UTF-8 (byte {exc.start}): templates are UTF-8 text"
+
+
+def unreadable(reason: str) -> Analysis:
+    """The analysis of a file that is not a text template."""
+    analysis = Analysis("", LineIndex(""), Header(), None, "seed")
+    analysis.diagnostics.append(make("RL100", reason, Span(0, 0)))
+    return analysis
+
+
+def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
+    """Analyse a template; never raises."""
+    if "\x00" in text:
+        return unreadable("file contains a NUL byte: it is binary, not a template")
+    if len(text) > MAX_TEMPLATE_BYTES:
+        return unreadable(f"file is larger than {MAX_TEMPLATE_BYTES >> 20} MiB: not analysed")
+    index = LineIndex(text)
+    header = parse_header(text, index)
+    chosen = profile if profile in PROFILES else header.profile
+    analysis = Analysis(text, index, header, outline(text), chosen)
+    diags = analysis.diagnostics
+    diags.extend(header.diagnostics)
+    if not header.present:
+        diags.append(
+            make(
+                "RL108",
+                "no rocm-lsp header: every name but `kernel` is undefined. Start the file with "
+                '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [64, 64] }\n-#}',
+                Span(0, min(len(text), index.line_span(0).end)),
+            )
+        )
+    try:
+        analysis.ast = environment().parse(text)
+    except jinja2.TemplateSyntaxError as exc:
+        diags.append(_syntax(analysis, exc))
+    if analysis.ast is not None:
+        referenced = meta.find_undeclared_variables(analysis.ast)
+        diags.extend(_undefined(analysis, referenced))
+        diags.extend(_unused_nodes(header, referenced))
+    assert analysis.outline is not None
+    runtime: list[Diagnostic] = []
+    diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
+    if analysis.ast is not None:
+        try:
+            template, _ = compile_template(text, analysis.outline)
+        except jinja2.TemplateSyntaxError as exc:  # pragma: no cover - parse succeeded
+            diags.append(_syntax(analysis, exc))
+        else:
+            analysis.rendered = render(template, header, chosen, static)
+            runtime = _runtime(analysis)
+    analysis.diagnostics = _finish(analysis, diags, runtime)
+    return analysis
+
+
+# -- Jinja-level findings ---------------------------------------------------------------
+
+
+def _syntax(analysis: Analysis, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
+    line = max(0, (exc.lineno or 1) - 1)
+    span = analysis.index.line_span(min(line, analysis.index.line_count - 1))
+    text = analysis.text[span.start : span.end]
+    stripped = len(text) - len(text.lstrip())
+    span = Span(span.start + stripped, span.end) if text.strip() else span
+    return make("RL110", f"Jinja syntax error: {exc.message}", span)
+
+
+def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
+    header = analysis.header
+    if not header.present:
+        return []  # RL108 says it once, at the top
+    missing = referenced - header.names - JINJA_GLOBALS - {"kernel"}
+    out = []
+    related = ()
+    if header.span is not None:
+        related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
+    assert analysis.outline is not None
+    for ref in analysis.outline.names:
+        if ref.name in missing:
+            out.append(
+                make(
+                    "RL111",
+                    f"{ref.name} is undefined: declare it in [nodes] (an IR node) or [vars] "
+                    "(any other value) in the header",
+                    ref.span,
+                    *related,
+                )
+            )
+    return out
+
+
+def _unused_nodes(header: Header, referenced: set[str]) -> list[Diagnostic]:
+    return [
+        make("RL214", f"node {name} is declared but the template never uses it", decl.key_span)
+        for name, decl in header.nodes.items()
+        if name not in referenced
+    ]
+
+
+# -- render-time findings ---------------------------------------------------------------
+
+
+def _runtime(analysis: Analysis) -> list[Diagnostic]:
+    rendered = analysis.rendered
+    assert rendered is not None and analysis.outline is not None
+    sites = {s.id: s for s in analysis.outline.sites}
+    out: list[Diagnostic] = []
+    for call in rendered.calls:
+        site = sites.get(call.site) if call.site is not None else None
+        for note in call.notes:
+            out.append(make(note.code, note.message, _locate(analysis, site, note.where)))
+    if rendered.failure is not None:
+        out.append(_failure(analysis, rendered.failure, sites))
+    return out
+
+
+def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic:
+    exc = failure.error
+    site = sites.get(failure.site) if failure.site is not None else None
+    line_span = _line(analysis, failure.line)
+    if isinstance(exc, HookError):
+        related = _header_related(analysis, exc)
+        span = _locate(analysis, site, exc.where) if site else line_span
+        detail = f" (Inductor: {exc.inductor_type}: {exc.inductor_message})" if exc.inductor_message else f" (Inductor: {exc.inductor_type})"
+        if len(detail) > 300:
+            detail = f" (Inductor raises {exc.inductor_type})"
+        return make(exc.code, exc.message + detail, span, *related)
+    if isinstance(exc, RenderTimeout):
+        return make("RL113", "rendering took longer than its time budget and was stopped", Span(0, 0))
+    if isinstance(exc, RenderBudgetError):
+        return make("RL113", f"rendering stopped: {exc}", line_span)
+    if isinstance(exc, SizeOverflowError):
+        span = site.call_span if site and site.call_span else line_span
+        return make("RL302", f"size expression overflows int64: {exc}", span)
+    if isinstance(exc, jinja2.UndefinedError):
+        m = re.match(r"'(.*)' has no attribute '(\w+)'", str(exc))
+        if m and "ROCmTemplateKernel" in m.group(1):
+            hook = m.group(2)
+            others = profiles_with_hook(hook)
+            where = f"; it exists in {', '.join(others)}" if others else ""
+            return make("RL205", f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}", line_span)
+        m = re.match(r"'(\w+)' is undefined", str(exc))
+        if m:
+            return make("RL111", f"{m.group(1)} is undefined at render time", line_span)
+        return make("RL112", f"render error: {exc}", line_span)
+    if isinstance(exc, RecursionError):
+        return make("RL113", "rendering recursed too deeply (a macro that calls itself?)", line_span)
+    return make("RL112", f"render error: {type(exc).__name__}: {exc}", line_span)
+
+
+def _line(analysis: Analysis, line: int | None) -> Span:
+    if line is None:
+        return Span(0, 0)
+    span = analysis.index.line_span(min(line - 1, analysis.index.line_count - 1))
+    text = analysis.text[span.start : span.end]
+    lead = len(text) - len(text.lstrip())
+    return Span(span.start + lead, span.end) if text.strip() else span
+
+
+def _locate(analysis: Analysis, site: HookSite | None, where: Locator) -> Span:
+    """The span of the argument (and element) a hook finding names."""
+    if site is None:
+        return Span(0, 0)
+    default = site.call_span or site.name_span
+    if where.arg is None:
+        return default
+    spec = PROFILES[analysis.profile].hooks.get(site.hook)
+    names = [p.name for p in spec.params] if spec else []
+    if where.arg in names:
+        arg = site.argument(where.arg, names.index(where.arg))
+        if arg is None:
+            return default
+        if where.element is not None and arg.value.kind in ("list", "tuple"):
+            items = arg.value.items
+            if 0 <= where.element < len(items):
+                return items[where.element].span
+        return arg.value.span
+    # A node name (e.g. the node whose dtype has no C++ type): find it among the arguments.
+    for arg in site.arguments:
+        for item in (arg.value, *arg.value.items):
+            if item.kind == "name" and item.literal == where.arg:
+                return item.span
+    return default
+
+
+def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
+    if exc.code == "RL209" and exc.where.arg in analysis.header.nodes:
+        span = analysis.header.span_of("nodes", exc.where.arg, "dtype")
+        if span is not None:
+            return (Related(span, f"the dtype of {exc.where.arg} is declared here"),)
+    return ()
+
+
+# -- final shaping ------------------------------------------------------------------------
+
+
+def _finish(
+    analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]
+) -> list[Diagnostic]:
+    """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
+    suppressed = _suppressions(analysis)
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, int]] = set()
+    static_lines = {(d.code, analysis.index.position(d.span.start)[0]) for d in static}
+    for d in [*static, *runtime]:
+        line = analysis.index.position(d.span.start)[0]
+        if d.code in suppressed.get(line, ()):
+            continue
+        if d in runtime and (d.code, line) in static_lines:
+            continue
+        key = (d.code, d.span.start, d.span.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(d)
+    out.sort(key=lambda d: (d.span.start, d.code))
+    return out
+
+
+def _suppressions(analysis: Analysis) -> dict[int, set[str]]:
+    out: dict[int, set[str]] = {}
+    for m in _SUPPRESS.finditer(analysis.text):
+        line = analysis.index.position(m.start())[0]
+        out.setdefault(line, set()).update(c.strip() for c in m.group(1).split(",") if c.strip())
+    return out
+
+
+__all__ = ["Analysis", "HookNote", "analyze", "decode", "unreadable"]
