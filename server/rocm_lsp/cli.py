@@ -1,0 +1,113 @@
+"""The ``rocm-lsp`` command line: ``render`` and ``check`` over the one core."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from rocm_lsp import __version__
+from rocm_lsp.core.analysis import analyze, decode
+from rocm_lsp.core.check import FileReport, check_file, discover
+from rocm_lsp.core.config import SEVERITIES, Settings, from_mapping, load_pyproject
+from rocm_lsp.core.diagnostics import Severity
+from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.report_formats import FORMATS, concise
+
+EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rocm-lsp", description="Preview and lint PyTorch Inductor ROCm kernel templates."
+    )
+    parser.add_argument("--version", action="version", version=f"rocm-lsp {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    render = sub.add_parser("render", help="write the rendered C++ to stdout, byte for byte")
+    render.add_argument("file", type=Path)
+    render.add_argument("--static", action="store_true", help="substitute [shapes] first")
+    render.add_argument("--profile", choices=sorted(PROFILES), help="override the header's profile")
+
+    check = sub.add_parser("check", help="report findings in templates (directories recurse)")
+    check.add_argument("paths", nargs="+", type=Path)
+    check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
+    check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
+    check.add_argument("--ignore", help="comma-separated codes or prefixes never to report")
+    check.add_argument("--fail-on", choices=list(SEVERITIES), help="exit 1 at this severity or above (default error)")
+    check.add_argument("--profile", choices=sorted(PROFILES), help="override every header's profile")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version exit 0
+        return int(exc.code or 0)
+    try:
+        if args.command == "render":
+            return _render(args)
+        return _check(args)
+    except KeyboardInterrupt:
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, not crash
+        print(f"rocm-lsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+
+
+def _render(args: argparse.Namespace) -> int:
+    path: Path = args.file
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    text, problem = decode(data)
+    if text is None:
+        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
+    analysis = analyze(text, args.profile, static=args.static)
+    rendered = analysis.rendered
+    if rendered is None or rendered.text is None:
+        errors = [d for d in analysis.diagnostics if d.severity is Severity.ERROR]
+        report = FileReport(path, analysis.index, tuple(errors))
+        sys.stderr.write(concise([report]) or f"{path}:1:1: rendering failed\n")
+        return EXIT_FINDINGS
+    sys.stdout.buffer.write(rendered.text.encode("utf-8"))
+    sys.stdout.flush()
+    return EXIT_CLEAN
+
+
+def _check(args: argparse.Namespace) -> int:
+    settings = load_pyproject(Path.cwd())
+    overrides = {
+        key: value
+        for key, value in (
+            ("select", args.select),
+            ("ignore", args.ignore),
+            ("fail_on", args.fail_on),
+            ("profile", args.profile),
+        )
+        if value is not None
+    }
+    settings: Settings = from_mapping(overrides, settings)
+    for warning in settings.warnings:
+        print(f"rocm-lsp: warning: {warning}", file=sys.stderr)
+    missing = [p for p in args.paths if not p.exists()]
+    if missing:
+        for path in missing:
+            print(f"rocm-lsp: {path}: no such file or directory", file=sys.stderr)
+        return EXIT_USAGE
+    reports = [check_file(path, settings) for path in discover(args.paths)]
+    sys.stdout.write(FORMATS[args.output_format](reports))
+    found = [d for r in reports for d in r.diagnostics]
+    failing = [d for d in found if d.severity >= settings.fail_on]
+    if args.output_format == "concise":
+        if found:
+            counts = {s: sum(d.severity is s for d in found) for s in Severity}
+            summary = ", ".join(f"{n} {s.label}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n)
+            print(f"Found {summary} in {len(reports)} file{'s' if len(reports) != 1 else ''}.", file=sys.stderr)
+        else:
+            print(f"All checks passed ({len(reports)} file{'s' if len(reports) != 1 else ''}).", file=sys.stderr)
+    return EXIT_FINDINGS if failing else EXIT_CLEAN
