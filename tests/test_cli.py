@@ -124,8 +124,7 @@ def test_check_github_and_sarif(tmp_path: Path) -> None:
     github = run_cli("check", "--output-format", "github", str(path)).stdout.decode()
     assert github == (
         f"::error file={path},line=7,col=59,endLine=7,endColumn=65,title=rocm-lsp (RL201)::"
-        "RL201 names_str lists 2 names (X%2C Y) but def_kernel got 2 inputs + 1 outputs\n"
-        .replace("%2C", ",")
+        "RL201 names_str lists 2 names (X%2C Y) but def_kernel got 2 inputs + 1 outputs\n".replace("%2C", ",")
     )
     sarif = json.loads(run_cli("check", "--output-format", "sarif", str(path)).stdout)
     assert sarif["version"] == "2.1.0"

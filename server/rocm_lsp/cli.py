@@ -34,7 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
     check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
     check.add_argument("--ignore", help="comma-separated codes or prefixes never to report")
-    check.add_argument("--fail-on", choices=list(SEVERITIES), help="exit 1 at this severity or above (default error)")
+    check.add_argument(
+        "--fail-on",
+        choices=list(SEVERITIES),
+        help="exit 1 at this severity or above (default error)",
+    )
     check.add_argument("--profile", choices=sorted(PROFILES), help="override every header's profile")
     return parser
 
@@ -106,8 +110,16 @@ def _check(args: argparse.Namespace) -> int:
     if args.output_format == "concise":
         if found:
             counts = {s: sum(d.severity is s for d in found) for s in Severity}
-            summary = ", ".join(f"{n} {s.label}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n)
-            print(f"Found {summary} in {len(reports)} file{'s' if len(reports) != 1 else ''}.", file=sys.stderr)
+            summary = ", ".join(
+                f"{n} {s.label}{'s' if n != 1 else ''}" for s, n in sorted(counts.items(), reverse=True) if n
+            )
+            print(
+                f"Found {summary} in {len(reports)} file{'s' if len(reports) != 1 else ''}.",
+                file=sys.stderr,
+            )
         else:
-            print(f"All checks passed ({len(reports)} file{'s' if len(reports) != 1 else ''}).", file=sys.stderr)
+            print(
+                f"All checks passed ({len(reports)} file{'s' if len(reports) != 1 else ''}).",
+                file=sys.stderr,
+            )
     return EXIT_FINDINGS if failing else EXIT_CLEAN

@@ -51,7 +51,11 @@ class Analysis:
 def decode(data: bytes) -> tuple[str | None, str | None]:
     """``(text, None)`` for a usable template file, else ``(None, why not)``."""
     if len(data) > MAX_TEMPLATE_BYTES:
-        return None, f"file is {len(data) / 1e6:.1f} MB; templates above {MAX_TEMPLATE_BYTES >> 20} MiB are not analysed"
+        return (
+            None,
+            f"file is {len(data) / 1e6:.1f} MB; templates above "
+            f"{MAX_TEMPLATE_BYTES >> 20} MiB are not analysed",
+        )
     if b"\x00" in data:
         return None, "file contains a NUL byte: it is binary, not a template"
     try:
@@ -179,7 +183,11 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
     if isinstance(exc, HookError):
         related = _header_related(analysis, exc)
         span = _locate(analysis, site, exc.where) if site else line_span
-        detail = f" (Inductor: {exc.inductor_type}: {exc.inductor_message})" if exc.inductor_message else f" (Inductor: {exc.inductor_type})"
+        detail = (
+            f" (Inductor: {exc.inductor_type}: {exc.inductor_message})"
+            if exc.inductor_message
+            else f" (Inductor: {exc.inductor_type})"
+        )
         if len(detail) > 300:
             detail = f" (Inductor raises {exc.inductor_type})"
         return make(exc.code, exc.message + detail, span, *related)
@@ -196,7 +204,11 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
             hook = m.group(2)
             others = profiles_with_hook(hook)
             where = f"; it exists in {', '.join(others)}" if others else ""
-            return make("RL205", f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}", line_span)
+            return make(
+                "RL205",
+                f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}",
+                line_span,
+            )
         m = re.match(r"'(\w+)' is undefined", str(exc))
         if m:
             return make("RL111", f"{m.group(1)} is undefined at render time", line_span)
@@ -252,9 +264,7 @@ def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
 # -- final shaping ------------------------------------------------------------------------
 
 
-def _finish(
-    analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]
-) -> list[Diagnostic]:
+def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
     """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
     suppressed = _suppressions(analysis)
     out: list[Diagnostic] = []

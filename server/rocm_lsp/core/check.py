@@ -35,8 +35,9 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def check_file(path: Path, settings: Settings = Settings()) -> FileReport:
+def check_file(path: Path, settings: Settings | None = None) -> FileReport:
     """Read and analyse one file; unreadable files become one RL100 finding."""
+    settings = settings or Settings()
     try:
         data = path.read_bytes()
     except OSError as exc:

@@ -53,7 +53,7 @@ def _rules(*rules: Rule) -> dict[str, Rule]:
     return {r.code: r for r in rules}
 
 
-E, W, I = Severity.ERROR, Severity.WARNING, Severity.INFO
+E, W, INFO = Severity.ERROR, Severity.WARNING, Severity.INFO
 
 RULES: dict[str, Rule] = _rules(
     Rule("RL100", E, "file is not a text template (binary, NUL byte, invalid UTF-8 or too large)"),
@@ -64,7 +64,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL105", E, "bad size, stride or offset entry"),
     Rule("RL106", E, "unknown profile"),
     Rule("RL107", E, "name declared twice"),
-    Rule("RL108", I, "no rocm-lsp header: every name but `kernel` is undefined"),
+    Rule("RL108", INFO, "no rocm-lsp header: every name but `kernel` is undefined"),
     Rule("RL110", E, "Jinja syntax error"),
     Rule("RL111", E, "undefined template variable"),
     Rule("RL112", E, "template raised an error while rendering"),

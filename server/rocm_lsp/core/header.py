@@ -110,14 +110,17 @@ def parse_header(text: str, index: LineIndex) -> Header:
         header.diagnostics.append(
             make(
                 "RL114",
-                "the rocm-lsp header must be the first comment of the file; another comment "
-                "comes before it",
+                "the rocm-lsp header must be the first comment of the file; another comment comes before it",
                 Span(span.start, span.start + 2),
             )
         )
     if text.find("#}", body_start) == -1:
         header.diagnostics.append(
-            make("RL101", "the header comment is never closed with '#}'", Span(span.start, body_start))
+            make(
+                "RL101",
+                "the header comment is never closed with '#}'",
+                Span(span.start, body_start),
+            )
         )
         return header
     body = text[body_start:body_end]
@@ -226,7 +229,7 @@ class _Reader:
             self.h.diagnostics.append(make("RL101", f"header is not valid TOML: {message}", span))
             return
         self.h.valid_toml = True
-        for key, value in data.items():
+        for key in data:
             if key not in TOP_LEVEL_KEYS:
                 self._error(
                     "RL103",
@@ -317,8 +320,7 @@ class _Reader:
             if not isinstance(value, dict):
                 self._error(
                     "RL102",
-                    f'node {name} must be "none" or a table like '
-                    '{ dtype = "float16", size = [64, 32] }',
+                    f'node {name} must be "none" or a table like {{ dtype = "float16", size = [64, 32] }}',
                     "nodes",
                     name,
                     "=",
@@ -417,7 +419,12 @@ class _Reader:
                 continue
             if name in self.h.nodes:
                 line = self.index.position(self.h.nodes[name].key_span.start)[0] + 1
-                self._error("RL107", f"{name} is declared in [nodes] (line {line}) and in [vars]", "vars", name)
+                self._error(
+                    "RL107",
+                    f"{name} is declared in [nodes] (line {line}) and in [vars]",
+                    "vars",
+                    name,
+                )
                 continue
             self.h.vars[name] = value
 
@@ -443,12 +450,19 @@ class _Reader:
             return
         for key, value in bench.items():
             if key not in BENCH_KEYS:
-                self._error("RL103", f"unknown [bench] key {key!r}; known: {', '.join(BENCH_KEYS)}", "bench", key)
+                self._error(
+                    "RL103",
+                    f"unknown [bench] key {key!r}; known: {', '.join(BENCH_KEYS)}",
+                    "bench",
+                    key,
+                )
                 continue
             if key == "reference" and not isinstance(value, str):
                 self._error("RL102", "reference must be a torch expression string", "bench", key, "=")
                 continue
-            if key in ("rtol", "atol") and (not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0):
+            if key in ("rtol", "atol") and (
+                not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0
+            ):
                 self._error("RL102", f"{key} must be a non-negative number", "bench", key, "=")
                 continue
             if key in ("flops", "bytes"):

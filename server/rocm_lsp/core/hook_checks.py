@@ -46,8 +46,7 @@ def _unknown_hook(site: HookSite, profile: str) -> Iterator[Diagnostic]:
             )
         yield make(
             "RL205",
-            f"kernel.{site.hook} does not exist in profile {profile}; it exists in "
-            f"{', '.join(others)}{hint}",
+            f"kernel.{site.hook} does not exist in profile {profile}; it exists in {', '.join(others)}{hint}",
             site.name_span,
         )
     else:
@@ -66,9 +65,7 @@ def _bind(site: HookSite, spec: HookSpec, out: list[Diagnostic]) -> Iterator[tup
     for arg in site.arguments:
         if arg.keyword is None:
             if position >= len(names):
-                out.append(
-                    make("RL207", f"{spec.name}() takes at most {len(names)} arguments", arg.span)
-                )
+                out.append(make("RL207", f"{spec.name}() takes at most {len(names)} arguments", arg.span))
                 continue
             name = names[position]
             position += 1
@@ -97,8 +94,7 @@ def _bind(site: HookSite, spec: HookSpec, out: list[Diagnostic]) -> Iterator[tup
             out.append(
                 make(
                     "RL206",
-                    f"{spec.name}() is missing the required argument {param.name!r} "
-                    f"({param.doc})",
+                    f"{spec.name}() is missing the required argument {param.name!r} ({param.doc})",
                     site.call_span or site.name_span,
                 )
             )

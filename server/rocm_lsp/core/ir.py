@@ -72,10 +72,7 @@ class Layout:
         strides = ", ".join(symbolic.pexpr(v) for v in self.stride)
         offset = self.offset
         extra = "" if offset == 0 else f", offset={symbolic.pexpr(offset)}"
-        return (
-            f"FixedLayout('cuda:0', torch.{self.dtype_name}, size=[{sizes}], "
-            f"stride=[{strides}]{extra})"
-        )
+        return f"FixedLayout('cuda:0', torch.{self.dtype_name}, size=[{sizes}], stride=[{strides}]{extra})"
 
     __repr__ = __str__
 

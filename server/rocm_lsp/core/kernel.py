@@ -262,8 +262,7 @@ class TemplateKernel:
                     )
                 raise HookError(
                     "RL202",
-                    f"input_reorder has {len(input_reorder)} entries but def_kernel got "
-                    f"{len(inputs)} inputs",
+                    f"input_reorder has {len(input_reorder)} entries but def_kernel got {len(inputs)} inputs",
                     "AssertionError",
                     "",
                     Locator("input_reorder"),
@@ -383,9 +382,7 @@ class TemplateKernel:
         before = len(self.args.sizevars)
         text = symbolic.cexpr(self._rename_indexing(symbolic.product(entries)))
         if self._def_kernel_calls and len(self.args.sizevars) > before and self._current:
-            added = ", ".join(
-                f"{sym} -> {ks}" for sym, ks in self._current.renamed.items()
-            )
+            added = ", ".join(f"{sym} -> {ks}" for sym, ks in self._current.renamed.items())
             self._note(
                 "RL301",
                 f"{added} is introduced after def_kernel, so the exported signature has no "

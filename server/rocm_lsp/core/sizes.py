@@ -123,7 +123,8 @@ class _Parser:
                 break
             if m.group(4) is not None:
                 raise SizeSyntaxError(
-                    f"unexpected {m.group(4)!r}: only integers, symbols, + - * ** and parentheses are allowed",
+                    f"unexpected {m.group(4)!r}: only integers, symbols, + - * ** and "
+                    "parentheses are allowed",
                     m.start(4),
                 )
             for kind, group in (("int", 1), ("name", 2), ("op", 3)):

@@ -91,7 +91,9 @@ class Outline:
         best = None
         for site in self.sites:
             span = site.call_span or site.attribute_span
-            if span.contains(offset) and (best is None or span.start >= (best.call_span or best.attribute_span).start):
+            if span.contains(offset) and (
+                best is None or span.start >= (best.call_span or best.attribute_span).start
+            ):
                 best = site
         return best
 
@@ -168,7 +170,16 @@ class _Walker:
                 stack.append((child, tag))
         self.sites.sort(key=lambda s: s.attribute_span.start)
         sites = tuple(
-            HookSite(i, s.hook, s.name_span, s.attribute_span, s.insert_at, s.call_span, s.arguments, s.tag_span)
+            HookSite(
+                i,
+                s.hook,
+                s.name_span,
+                s.attribute_span,
+                s.insert_at,
+                s.call_span,
+                s.arguments,
+                s.tag_span,
+            )
             for i, s in enumerate(self.sites)
         )
         self.names.sort(key=lambda r: r.span.start)
@@ -190,12 +201,23 @@ class _Walker:
             return
         if parent.type == "keyword_argument" and parent.children and parent.children[0] == node:
             return
-        if parent.type in ("jinja_for", "jinja_assign", "jinja_with", "jinja_set") and _is_target(node, parent):
+        if parent.type in ("jinja_for", "jinja_assign", "jinja_with", "jinja_set") and _is_target(
+            node, parent
+        ):
             return
         if parent.type.startswith("jinja_") and parent.type not in ("jinja_variable",):
             # identifiers directly under statements other than expressions are tags/targets
             if node.prev_sibling is not None and node.prev_sibling.type == "tag_name":
-                if parent.type in ("jinja_macro", "jinja_block", "jinja_call", "jinja_import", "jinja_from", "jinja_include", "jinja_extends", "jinja_filter"):
+                if parent.type in (
+                    "jinja_macro",
+                    "jinja_block",
+                    "jinja_call",
+                    "jinja_import",
+                    "jinja_from",
+                    "jinja_include",
+                    "jinja_extends",
+                    "jinja_filter",
+                ):
                     return
         self.names.append(NameRef(self.src(node), self.span(node)))
 

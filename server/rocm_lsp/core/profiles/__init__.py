@@ -47,9 +47,7 @@ _NAMES = Param("names_str", False, "names", "comma-separated parameter names: in
 _REORDER = Param("input_reorder", False, "reorder", "the order in which inputs become parameters")
 _NODE = Param("node", True, "node", "a node, or none")
 
-_ARG_NAME = HookSpec(
-    "arg_name", (_NODE,), "The parameter name def_kernel gave a node (None if it has none)."
-)
+_ARG_NAME = HookSpec("arg_name", (_NODE,), "The parameter name def_kernel gave a node (None if it has none).")
 
 SEED = Profile(
     "seed",
@@ -101,9 +99,7 @@ ROCM_2_13 = Profile(
             "workspace_size, uint8_t* workspace, hipStream_t stream)` (write `PT_EXPORT` "
             "before it). `input_reorder == [2, 0, 1]` is rewritten to `[4, 0, 1, 2, 3]`.",
         ),
-        "get_signature": HookSpec(
-            "get_signature", (), "The signature the last def_kernel() call produced."
-        ),
+        "get_signature": HookSpec("get_signature", (), "The signature the last def_kernel() call produced."),
         "arg_name": _ARG_NAME,
     },
     "torch 2.13's ROCmTemplateKernel",

@@ -48,8 +48,7 @@ class ROCmTemplateKernel(TemplateKernel):
             if not isinstance(p, str):
                 raise HookError(
                     "RL210",
-                    f"size_args entries must be strings such as \"int32_t M\", not "
-                    f"{type(p).__name__}",
+                    f'size_args entries must be strings such as "int32_t M", not {type(p).__name__}',
                     "TypeError",
                     f"sequence item {i}: expected str instance, {type(p).__name__} found",
                     Locator("size_args", i - len(arg_defs)),
