@@ -187,7 +187,9 @@ class _Reader:
     def _scan_fields(self, path: tuple[str, ...], raw: str, line_start: int, pos: int) -> None:
         """Spans of ``field = value`` pairs and array elements within one line."""
         value_text = raw[pos:]
-        self.h.spans[(*path, "=")] = Span(line_start + pos, line_start + len(raw.rstrip()))
+        lead = len(value_text) - len(value_text.lstrip())
+        value_end = line_start + pos + _value_end(value_text, lead)
+        self.h.spans[(*path, "=")] = Span(line_start + pos + lead, value_end)
         for fm in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*", value_text):
             vstart = fm.end()
             vend = _value_end(value_text, vstart)

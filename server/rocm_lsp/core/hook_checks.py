@@ -20,6 +20,8 @@ def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile:
     spec_table = PROFILES[profile].hooks
     for site in sites:
         spec = spec_table.get(site.hook)
+        if spec is None and site.hook in PROFILES[profile].attributes:
+            continue
         if spec is None:
             out.extend(_unknown_hook(site, profile))
             continue

@@ -36,6 +36,7 @@ class Profile:
     hooks: dict[str, HookSpec]
     description: str
     exports_pt_export: bool  # def_kernel's text starts with PT_EXPORT itself
+    attributes: frozenset[str] = frozenset({"kernel_name", "args", "named_nodes"})
 
     def new_kernel(self, kernel_name: str, runtime_args: list[dict] | None = None) -> TemplateKernel:
         return self.kernel_class(kernel_name, runtime_args)  # type: ignore[call-arg]
@@ -104,6 +105,9 @@ ROCM_2_13 = Profile(
     },
     "torch 2.13's ROCmTemplateKernel",
     exports_pt_export=False,
+    attributes=frozenset(
+        {"kernel_name", "args", "named_nodes", "runtime_arg_info", "runtime_arg_values", "signature"}
+    ),
 )
 
 PROFILES: dict[str, Profile] = {p.name: p for p in (SEED, ROCM_2_13)}

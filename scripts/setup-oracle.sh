@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Create <repo>/.oracle: a venv with real torch 2.13.0 (CPU) for the differential tests
+# (tests/test_oracle_differential.py runs ../shared/reference/torch_oracle.py with it).
+# Idempotent: does nothing when .oracle/bin/python can already import torch.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ -x .oracle/bin/python ] && .oracle/bin/python -c "import torch" >/dev/null 2>&1; then
+    echo "setup-oracle: .oracle already has torch $(.oracle/bin/python -c 'import torch; print(torch.__version__)' 2>/dev/null)"
+    exit 0
+fi
+
+python3 -m venv .oracle
+.oracle/bin/pip install -q torch==2.13.0
+echo "setup-oracle: installed torch $(.oracle/bin/python -c 'import torch; print(torch.__version__)' 2>/dev/null) in .oracle"
