@@ -19,7 +19,7 @@ from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
 from rocm_lsp.core.jinja_env import RenderBudgetError, environment
 from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
 from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
-from rocm_lsp.core.render import Rendered, RenderFailure, compile_template, render
+from rocm_lsp.core.render import Rendered, RenderFailure, parse, render
 from rocm_lsp.core.structure import HookSite, Outline, outline
 from rocm_lsp.core.symbolic import SizeOverflowError
 from rocm_lsp.core.text import LineIndex, Span
@@ -93,7 +93,7 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
             )
         )
     try:
-        analysis.ast = environment().parse(text)
+        analysis.ast, _ = parse(text, analysis.outline)
     except jinja2.TemplateSyntaxError as exc:
         diags.append(_syntax(analysis, exc))
     if analysis.ast is not None:
@@ -104,13 +104,9 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
     runtime: list[Diagnostic] = []
     diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
     if analysis.ast is not None:
-        try:
-            template, _ = compile_template(text, analysis.outline)
-        except jinja2.TemplateSyntaxError as exc:  # pragma: no cover - parse succeeded
-            diags.append(_syntax(analysis, exc))
-        else:
-            analysis.rendered = render(template, header, chosen, static)
-            runtime = _runtime(analysis)
+        template = environment().from_string(analysis.ast)
+        analysis.rendered = render(template, header, chosen, static)
+        runtime = _runtime(analysis)
     analysis.diagnostics = _finish(analysis, diags, runtime)
     return analysis
 

@@ -78,15 +78,24 @@ def instrument(text: str, outline: Outline) -> str:
     return "".join(parts)
 
 
-def compile_template(text: str, outline: Outline | None) -> tuple[jinja2.Template, bool]:
-    """The compiled template, instrumented when the outline allows (second value)."""
+def parse(text: str, outline: Outline | None) -> tuple[jinja2.nodes.Template, bool]:
+    """The Jinja AST, instrumented when the outline allows (second value).
+
+    Raises ``TemplateSyntaxError`` for the original text's syntax error.
+    """
     env = environment()
     if outline is not None and any(s.called for s in outline.sites):
         try:
-            return env.from_string(instrument(text, outline)), True
+            return env.parse(instrument(text, outline)), True
         except jinja2.TemplateSyntaxError:
             pass
-    return env.from_string(text), False
+    return env.parse(text), False
+
+
+def compile_template(text: str, outline: Outline | None) -> tuple[jinja2.Template, bool]:
+    """The compiled template, instrumented when the outline allows (second value)."""
+    ast, instrumented = parse(text, outline)
+    return environment().from_string(ast), instrumented
 
 
 def render(
