@@ -127,7 +127,14 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     header = analysis.header
     if not header.present:
         return []  # RL108 says it once, at the top
-    missing = referenced - header.names - JINJA_GLOBALS - {"kernel"}
+    # meta over-reports names set inside an {% if %} body; a name the template assigns
+    # anywhere (set, for, with, macro) is the template's own, not an undefined variable.
+    assert analysis.ast is not None
+    assigned = {
+        n.name for n in analysis.ast.find_all(jinja2.nodes.Name) if n.ctx in ("store", "param")
+    }
+    assigned |= {m.name for m in analysis.ast.find_all(jinja2.nodes.Macro)}
+    missing = referenced - header.names - JINJA_GLOBALS - assigned - {"kernel"}
     out = []
     related = ()
     if header.span is not None:
