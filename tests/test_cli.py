@@ -92,7 +92,7 @@ def test_check_concise_and_exit_codes(tmp_path: Path) -> None:
     proc = run_cli("check", str(tmp_path))
     assert proc.returncode == 1
     assert proc.stdout.decode() == (
-        f"{path}:7:59: RL201 names_str lists 2 names (X, Y) but def_kernel got 2 inputs + 1 outputs\n"
+        f"{path}:7:59: RL201 names_str lists 2 names (X, Y) but def_kernel got 2 inputs + 1 output\n"
     )
     assert "Found 1 error in 1 file." in proc.stderr.decode()
     assert run_cli("check", "--ignore", "RL201", str(path)).returncode == 0
@@ -110,7 +110,7 @@ def test_check_json_has_ruffs_fields(tmp_path: Path) -> None:
         {
             "filename": str(path),
             "code": "RL201",
-            "message": "names_str lists 2 names (X, Y) but def_kernel got 2 inputs + 1 outputs",
+            "message": "names_str lists 2 names (X, Y) but def_kernel got 2 inputs + 1 output",
             "severity": "error",
             "location": {"row": 7, "column": 59},
             "end_location": {"row": 7, "column": 65},
@@ -124,7 +124,7 @@ def test_check_github_and_sarif(tmp_path: Path) -> None:
     github = run_cli("check", "--output-format", "github", str(path)).stdout.decode()
     assert github == (
         f"::error file={path},line=7,col=59,endLine=7,endColumn=65,title=rocm-lsp (RL201)::"
-        "RL201 names_str lists 2 names (X%2C Y) but def_kernel got 2 inputs + 1 outputs\n".replace("%2C", ",")
+        "RL201 names_str lists 2 names (X%2C Y) but def_kernel got 2 inputs + 1 output\n".replace("%2C", ",")
     )
     sarif = json.loads(run_cli("check", "--output-format", "sarif", str(path)).stdout)
     assert sarif["version"] == "2.1.0"

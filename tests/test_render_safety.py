@@ -74,8 +74,13 @@ X = { dtype = "float16", size = ["__import__('os').system('touch /tmp/rocm_lsp_p
 -#}
 {{ X }}"""
     analysis = analyze(text)
-    assert [d.code for d in analysis.diagnostics] == ["RL105", "RL111"]
+    # X's entry is rejected (RL105); its uses are not reported again as undefined.
+    assert [d.code for d in analysis.diagnostics] == ["RL105"]
 
 
 def test_kernel_attributes_are_not_unknown_hooks() -> None:
-    assert codes("{{ kernel.kernel_name }} {{ kernel.arg_name(X) }}") == []
+    body = (
+        '{{ kernel.def_kernel(inputs=[X], outputs=[], names_str="X") }} '
+        "{{ kernel.kernel_name }} {{ kernel.arg_name(X) }}"
+    )
+    assert codes(body) == []

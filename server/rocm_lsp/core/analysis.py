@@ -19,13 +19,16 @@ from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
 from rocm_lsp.core.jinja_env import RenderBudgetError, environment
 from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
 from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
-from rocm_lsp.core.render import Rendered, RenderFailure, parse, render
+from rocm_lsp.core.render import RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.structure import HookSite, Outline, outline
 from rocm_lsp.core.symbolic import SizeOverflowError
 from rocm_lsp.core.text import LineIndex, Span
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
-_SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]\s*-?#\}")
+# `{# rocm-lsp: ignore[RL201] #}` in the template, `# rocm-lsp: ignore[RL104]` in the header.
+_SUPPRESS = re.compile(r"(?:\{#-?|#)\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
+_BLOCK_TAG = re.compile(r"\{%[-+]?\s*(end)?(\w+)")
+_BLOCKS = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
 
 
 @dataclass
@@ -104,9 +107,15 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
     runtime: list[Diagnostic] = []
     diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
     if analysis.ast is not None:
-        template = environment().from_string(analysis.ast)
-        analysis.rendered = render(template, header, chosen, static)
-        runtime = _runtime(analysis)
+        try:
+            template = environment().from_string(analysis.ast)
+        except Exception as exc:  # noqa: BLE001 - e.g. Python's "keyword argument repeated"
+            if not any(d.code == "RL207" for d in diags):
+                message = getattr(exc, "msg", None) or str(exc)
+                diags.append(make("RL110", f"Jinja cannot compile the template: {message}", Span(0, 0)))
+        else:
+            analysis.rendered = render(template, header, chosen, static)
+            runtime = _runtime(analysis)
     analysis.diagnostics = _finish(analysis, diags, runtime)
     return analysis
 
@@ -114,7 +123,30 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
 # -- Jinja-level findings ---------------------------------------------------------------
 
 
+def _unclosed_block(text: str, name: str) -> Span | None:
+    """The innermost opening ``{% name %}`` tag left unclosed."""
+    stack: list[tuple[str, Span]] = []
+    for m in _BLOCK_TAG.finditer(text):
+        tag = m.group(2)
+        if m.group(1):
+            if stack and stack[-1][0] == tag:
+                stack.pop()
+        elif tag in _BLOCKS or (tag == "set" and "=" not in text[m.end() : text.find("%}", m.end())]):
+            end = text.find("%}", m.end())
+            stack.append((tag, Span(m.start(), end + 2 if end != -1 else m.end())))
+    return next((span for tag, span in reversed(stack) if tag == name), None)
+
+
 def _syntax(analysis: Analysis, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
+    m = re.search(r"innermost block that needs to be closed is '(\w+)'", exc.message or "")
+    if m and (exc.message or "").startswith("Unexpected end of template"):
+        span = _unclosed_block(analysis.text, m.group(1))
+        if span is not None:
+            return make(
+                "RL110",
+                f"Jinja syntax error: {{% {m.group(1)} %}} is never closed with {{% end{m.group(1)} %}}",
+                span,
+            )
     line = max(0, (exc.lineno or 1) - 1)
     span = analysis.index.line_span(min(line, analysis.index.line_count - 1))
     text = analysis.text[span.start : span.end]
@@ -130,11 +162,12 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     # meta over-reports names set inside an {% if %} body; a name the template assigns
     # anywhere (set, for, with, macro) is the template's own, not an undefined variable.
     assert analysis.ast is not None
-    assigned = {
-        n.name for n in analysis.ast.find_all(jinja2.nodes.Name) if n.ctx in ("store", "param")
-    }
-    assigned |= {m.name for m in analysis.ast.find_all(jinja2.nodes.Macro)}
-    missing = referenced - header.names - JINJA_GLOBALS - assigned - {"kernel"}
+    nodes = jinja2.nodes
+    assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
+    for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
+        targets = [assign.target, *assign.target.find_all(nodes.Name)]
+        assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
+    missing = referenced - header.names - header.rejected - JINJA_GLOBALS - assigned - {"kernel"}
     out = []
     related = ()
     if header.span is not None:
@@ -175,11 +208,13 @@ def _runtime(analysis: Analysis) -> list[Diagnostic]:
         for note in call.notes:
             out.append(make(note.code, note.message, _locate(analysis, site, note.where)))
     if rendered.failure is not None:
-        out.append(_failure(analysis, rendered.failure, sites))
+        failure = _failure(analysis, rendered.failure, sites)
+        if failure is not None:
+            out.append(failure)
     return out
 
 
-def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic:
+def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic | None:
     exc = failure.error
     site = sites.get(failure.site) if failure.site is not None else None
     line_span = _line(analysis, failure.line)
@@ -195,7 +230,11 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
             detail = f" (Inductor raises {exc.inductor_type})"
         return make(exc.code, exc.message + detail, span, *related)
     if isinstance(exc, RenderTimeout):
-        return make("RL113", "rendering took longer than its time budget and was stopped", Span(0, 0))
+        return make(
+            "RL113",
+            f"rendering took longer than {RENDER_SECONDS:g} s and was stopped here: a huge or endless loop?",
+            line_span if failure.line else Span(0, 0),
+        )
     if isinstance(exc, RenderBudgetError):
         return make("RL113", f"rendering stopped: {exc}", line_span)
     if isinstance(exc, SizeOverflowError):
@@ -203,7 +242,7 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
         return make("RL302", f"size expression overflows int64: {exc}", span)
     if isinstance(exc, jinja2.UndefinedError):
         m = re.match(r"'(.*)' has no attribute '(\w+)'", str(exc))
-        if m and "ROCmTemplateKernel" in m.group(1):
+        if m and m.group(1).endswith(("ROCmTemplateKernel object", "SiteView object")):
             hook = m.group(2)
             others = profiles_with_hook(hook)
             where = f"; it exists in {', '.join(others)}" if others else ""
@@ -212,9 +251,23 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
                 f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}",
                 line_span,
             )
+        if m and m.group(1).endswith("IRNode object"):
+            return make(
+                "RL112",
+                f"a node has no attribute {m.group(2)!r}; nodes offer get_name(), get_size(), "
+                "get_stride(), get_dtype(), get_layout() and get_numel()",
+                line_span,
+            )
         m = re.match(r"'(\w+)' is undefined", str(exc))
         if m:
-            return make("RL111", f"{m.group(1)} is undefined at render time", line_span)
+            if m.group(1) in analysis.header.rejected:
+                return None  # its header entry already has an error
+            return make(
+                "RL111",
+                f"{m.group(1)} is undefined here: declare it in [nodes] or [vars], or set it "
+                "before this line",
+                line_span,
+            )
         return make("RL112", f"render error: {exc}", line_span)
     if isinstance(exc, RecursionError):
         return make("RL113", "rendering recursed too deeply (a macro that calls itself?)", line_span)
@@ -267,17 +320,25 @@ def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
 # -- final shaping ------------------------------------------------------------------------
 
 
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end or a == b
+
+
 def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
     """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
     suppressed = _suppressions(analysis)
     out: list[Diagnostic] = []
     seen: set[tuple[str, int, int]] = set()
-    static_lines = {(d.code, analysis.index.position(d.span.start)[0]) for d in static}
-    for d in [*static, *runtime]:
+    twins = [
+        d
+        for d in runtime
+        if any(s.code == d.code and _overlaps(s.span, d.span) for s in static)
+        # without a header RL108 says it once; render-time RL111s would repeat it
+        or (d.code == "RL111" and not analysis.header.present)
+    ]
+    for d in [*static, *(d for d in runtime if not any(d is t for t in twins))]:
         line = analysis.index.position(d.span.start)[0]
         if d.code in suppressed.get(line, ()):
-            continue
-        if d in runtime and (d.code, line) in static_lines:
             continue
         key = (d.code, d.span.start, d.span.end)
         if key in seen:

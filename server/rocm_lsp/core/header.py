@@ -13,6 +13,7 @@ from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.dtypes import canonical_dtype
+from rocm_lsp.core.messages import shorten
 from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES
 from rocm_lsp.core.sizes import SizeExpr, SizeSyntaxError, parse_size
 from rocm_lsp.core.text import LineIndex, Span
@@ -29,7 +30,7 @@ BENCH_KEYS = ("reference", "rtol", "atol", "flops", "bytes")
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace"})
 RESERVED = frozenset({"kernel", "true", "false", "none", "True", "False", "None"})
 
-_HEADER_START = re.compile(r"\{#[-+]?[ \t]*rocm-lsp\b")
+_HEADER_START = re.compile(r"\{#[-+]?[ \t]*rocm-lsp(?![\w:-])")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
 _KEY_LINE = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
@@ -69,6 +70,7 @@ class Header:
     spans: dict[tuple[str, ...], Span] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     valid_toml: bool = False
+    rejected: set[str] = field(default_factory=set)  # declared names whose entry had errors
 
     @property
     def names(self) -> set[str]:
@@ -194,6 +196,9 @@ class _Reader:
             vstart = fm.end()
             vend = _value_end(value_text, vstart)
             fpath = (*path, fm.group(1))
+            self.h.spans[(*fpath, "@key")] = Span(
+                line_start + pos + fm.start(1), line_start + pos + fm.end(1)
+            )
             self.h.spans[fpath] = Span(line_start + pos + vstart, line_start + pos + vend)
             if vstart < len(value_text) and value_text[vstart] == "[":
                 for i, (a, b) in enumerate(_array_elements(value_text, vstart)):
@@ -327,10 +332,13 @@ class _Reader:
                     name,
                     "=",
                 )
+                self.h.rejected.add(name)
                 continue
             decl = self._read_node(name, value, key_span)
             if decl is not None:
                 self.h.nodes[name] = decl
+            else:
+                self.h.rejected.add(name)
 
     def _read_node(self, name: str, value: dict, key_span: Span) -> NodeDecl | None:
         for key in value:
@@ -340,6 +348,7 @@ class _Reader:
                     f"unknown key {key!r} in node {name}; known: {', '.join(NODE_KEYS)}",
                     "nodes",
                     name,
+                    "@key",
                     key,
                 )
         ok = True
@@ -404,8 +413,9 @@ class _Reader:
         try:
             parsed = parse_size(entry)
         except SizeSyntaxError as exc:
-            code = "RL303" if "exponent" in str(exc) else "RL105"
-            self._error(code, f"bad {path[2]} entry {entry!r} of node {name}: {exc}", *path)
+            code = "RL303" if exc.too_large else "RL105"
+            shown = shorten(repr(entry))
+            self._error(code, f"bad {path[2]} entry {shown} of node {name}: {exc}", *path)
             return None
         if parsed.constant is not None and parsed.constant < 0:
             self._error("RL105", f"{path[2]} entries of node {name} must not be negative", *path)
@@ -478,7 +488,7 @@ class _Reader:
     def _check_shapes_cover_symbols(self, data: dict) -> None:
         if "shapes" not in data:
             return
-        reported: set[str] = set()
+        reported: set[str] = set(data["shapes"]) if isinstance(data["shapes"], dict) else set()
         for decl in self.h.nodes.values():
             for key, entries in (("size", decl.size), ("stride", decl.stride or ())):
                 for i, entry in enumerate(entries):

@@ -8,6 +8,7 @@ from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import Header
+from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural
 from rocm_lsp.core.profiles import PROFILES, HookSpec, profiles_with_hook
 from rocm_lsp.core.structure import Argument, HookSite, Value
 from rocm_lsp.core.text import Span
@@ -18,12 +19,14 @@ _PT_EXPORT_BEFORE = re.compile(r"PT_EXPORT\s*$")
 def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     spec_table = PROFILES[profile].hooks
+    guarded = {s.hook for s in sites if s.tested}
     for site in sites:
         spec = spec_table.get(site.hook)
         if spec is None and site.hook in PROFILES[profile].attributes:
             continue
         if spec is None:
-            out.extend(_unknown_hook(site, profile))
+            if site.hook not in guarded:  # `{% if kernel.x is defined %}` guards portable code
+                out.extend(_unknown_hook(site, profile))
             continue
         if not site.called:
             continue
@@ -67,7 +70,9 @@ def _bind(site: HookSite, spec: HookSpec, out: list[Diagnostic]) -> Iterator[tup
     for arg in site.arguments:
         if arg.keyword is None:
             if position >= len(names):
-                out.append(make("RL207", f"{spec.name}() takes at most {len(names)} arguments", arg.span))
+                out.append(
+                    make("RL207", f"{spec.name}() takes at most {plural(len(names), 'argument')}", arg.span)
+                )
                 continue
             name = names[position]
             position += 1
@@ -128,15 +133,10 @@ def _def_kernel(
     if isinstance(names_value, str):
         names = [x.strip() for x in names_value.strip().split(",")]
         if n_in is not None and n_out is not None and n_in + n_out != len(names):
-            listed = ", ".join(names)
-            yield make(
-                "RL201",
-                f"names_str lists {len(names)} names ({listed}) but def_kernel got "
-                f"{n_in} inputs + {n_out} outputs",
-                names_span,
-            )
+            yield make("RL201", arity_message(names, n_in, n_out, names_arg is None), names_span)
         elif n_in is not None and n_out is not None:
             yield from _names(header, names, names_span, inputs, outputs)
+    yield from _dtypes(header, (inputs, outputs), profile)
     reorder_arg = args.get("input_reorder")
     if reorder_arg is not None and n_in is not None:
         reorder = _resolve(header, reorder_arg.value)
@@ -144,11 +144,32 @@ def _def_kernel(
     yield from _pt_export(text, site, profile)
 
 
+def _dtypes(header: Header, lists: tuple[Argument | None, ...], profile: str) -> Iterator[Diagnostic]:
+    table = PROFILES[profile].kernel_class.dtype_table
+    for arg in lists:
+        if arg is None or arg.value.kind not in ("list", "tuple"):
+            continue
+        for item in arg.value.items:
+            decl = header.nodes.get(item.literal) if item.kind == "name" else None
+            if decl is None or decl.is_none or decl.dtype in table:
+                continue
+            yield make(
+                "RL209",
+                f"{decl.name} has dtype {decl.dtype}, which this profile's C++ type table "
+                f"({profile}) does not have",
+                item.span,
+                Related(header.span_of("nodes", decl.name, "dtype") or decl.key_span, "declared here"),
+            )
+
+
 def _names(
     header: Header, names: list[str], span: Span, inputs: Argument | None, outputs: Argument | None
 ) -> Iterator[Diagnostic]:
+    items = [*(inputs.value.items if inputs else ()), *(outputs.value.items if outputs else ())]
     seen: dict[str, int] = {}
     for i, name in enumerate(names):
+        if i < len(items) and items[i].kind == "none":
+            continue  # an absent node gets no parameter
         if name in seen:
             yield make(
                 "RL212",
@@ -156,7 +177,6 @@ def _names(
                 span,
             )
         seen.setdefault(name, i)
-    items = [*(inputs.value.items if inputs else ()), *(outputs.value.items if outputs else ())]
     for name, item in zip(names, items):
         if item.kind == "name" and item.literal != name and item.literal in header.nodes:
             yield make(
@@ -183,7 +203,8 @@ def _reorder(reorder: Any, arg: Argument, n_in: int, profile: str) -> Iterator[D
     if len(reorder) != n_in:
         yield make(
             "RL202",
-            f"input_reorder has {len(reorder)} entries but def_kernel got {n_in} inputs",
+            f"input_reorder has {plural(len(reorder), 'entry', 'entries')} but def_kernel got "
+            f"{plural(n_in, 'input')}",
             arg.value.span,
         )
         return
@@ -192,12 +213,17 @@ def _reorder(reorder: Any, arg: Argument, n_in: int, profile: str) -> Iterator[D
     for i, idx in enumerate(reorder):
         if not isinstance(idx, int) or isinstance(idx, bool):
             continue
-        if not -n_in <= idx < n_in:
+        if -n_in <= idx < 0:
+            bad = True
+            span = items[i].span if i < len(items) else arg.value.span
+            yield make("RL204", negative_reorder_message(idx), span)
+        elif not -n_in <= idx < n_in:
             bad = True
             span = items[i].span if i < len(items) else arg.value.span
             yield make(
                 "RL203",
-                f"input_reorder entry {idx} is out of range for {n_in} inputs (valid: 0..{n_in - 1})",
+                f"input_reorder entry {idx} is out of range for {plural(n_in, 'input')} "
+                f"(valid: 0..{n_in - 1})",
                 span,
             )
     if not bad and all(isinstance(i, int) for i in reorder):
@@ -217,15 +243,15 @@ def _pt_export(text: str, site: HookSite, profile: str) -> Iterator[Diagnostic]:
     inner = tag[2:-2].strip("-+ \t\n")
     if inner != text[site.call_span.start : site.call_span.end]:
         return  # def_kernel inside a larger expression: not the exported signature line
-    line_start = text.rfind("\n", 0, site.tag_span.start) + 1
-    before = text[line_start : site.tag_span.start]
-    written = bool(_PT_EXPORT_BEFORE.search(before))
-    if PROFILES[profile].exports_pt_export and written:
+    before = text[: site.tag_span.start]
+    m = _PT_EXPORT_BEFORE.search(before)
+    written = m is not None
+    if PROFILES[profile].exports_pt_export and m is not None:
         yield make(
             "RL211",
             "the seed's def_kernel already starts with PT_EXPORT: this one makes it "
             "`PT_EXPORT PT_EXPORT int …`",
-            Span(line_start + before.rfind("PT_EXPORT"), line_start + before.rfind("PT_EXPORT") + 9),
+            Span(m.start(), m.start() + len("PT_EXPORT")),
         )
     elif not PROFILES[profile].exports_pt_export and not written:
         yield make(

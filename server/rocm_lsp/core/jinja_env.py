@@ -44,12 +44,13 @@ class InductorSandbox(SandboxedEnvironment):
                 if abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_POW_BITS:
                     raise RenderBudgetError(f"{left} ** {right} is too large to compute")
             return operator.pow(left, right)
-        if isinstance(left, (str, list, tuple)) and isinstance(right, int):
-            if len(left) * right > MAX_SEQUENCE:
-                raise RenderBudgetError("sequence repetition is too large")
-        if isinstance(right, (str, list, tuple)) and isinstance(left, int):
-            if len(right) * left > MAX_SEQUENCE:
-                raise RenderBudgetError("sequence repetition is too large")
+        for seq, count in ((left, right), (right, left)):
+            if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+                if len(seq) * count > MAX_SEQUENCE:
+                    raise RenderBudgetError(
+                        f"a {type(seq).__name__} of length {len(seq)} repeated {count} times is too "
+                        f"large (limit {MAX_SEQUENCE} items)"
+                    )
         return operator.mul(left, right)
 
 

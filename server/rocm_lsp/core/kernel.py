@@ -13,10 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import jinja2
+
 from rocm_lsp.core import symbolic
 from rocm_lsp.core.indented_buffer import IndentedBuffer
 from rocm_lsp.core.ir import IRNode
 from rocm_lsp.core.kernel_args import DtypeKeyError, KernelArgs
+from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural
 from rocm_lsp.core.sizes import SizeExpr
 
 EXTRA_CPP_ARGS = "size_t* workspace_size, uint8_t* workspace, hipStream_t stream"
@@ -176,16 +179,21 @@ class TemplateKernel:
     def _check_node(self, value: Any, arg: str, element: int | None = None) -> IRNode | None:
         if value is None or isinstance(value, IRNode):
             return value
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()  # as node.get_name() would in Inductor
         kind = type(value).__name__
+        what = "the node argument" if arg == "node" else f"{arg} entries"
         raise HookError(
             "RL210",
-            f"{arg} must be a node declared in [nodes] or none, not a {kind}",
+            f"{what} must be nodes declared in [nodes] or none, not a {kind}",
             "AttributeError",
             f"'{kind}' object has no attribute 'get_name'",
             Locator(arg, element),
         )
 
     def _node_list(self, value: Any, arg: str) -> list[IRNode | None]:
+        if isinstance(value, jinja2.Undefined):
+            value._fail_with_undefined_error()
         if not isinstance(value, (list, tuple)):
             kind = type(value).__name__
             raise HookError(
@@ -225,11 +233,9 @@ class TemplateKernel:
                 "def_kernel was already called: its parameters accumulate into this signature",
             )
         if len(inputs) + len(outputs) != len(names):
-            listed = ", ".join(names)
             raise HookError(
                 "RL201",
-                f"names_str lists {len(names)} names ({listed}) but def_kernel got "
-                f"{len(inputs)} inputs + {len(outputs)} outputs",
+                arity_message(names, len(inputs), len(outputs), omitted=not names_str.strip()),
                 "RuntimeError",
                 f"len(inputs) + len(outputs)={len(inputs) + len(outputs)} != "
                 f"len(names)={len(names)}, inputs={inputs!r}, outputs={outputs!r}, names={names!r}",
@@ -262,7 +268,8 @@ class TemplateKernel:
                     )
                 raise HookError(
                     "RL202",
-                    f"input_reorder has {len(input_reorder)} entries but def_kernel got {len(inputs)} inputs",
+                    f"input_reorder has {plural(len(input_reorder), 'entry', 'entries')} "
+                    f"but def_kernel got {plural(len(inputs), 'input')}",
                     "AssertionError",
                     "",
                     Locator("input_reorder"),
@@ -288,12 +295,14 @@ class TemplateKernel:
                     "list index out of range",
                     Locator("input_reorder", position),
                 )
+            if idx < 0:
+                self._note("RL204", negative_reorder_message(idx), Locator("input_reorder", position))
             name, node = names[idx], inputs[idx]
             if node is not None:
                 self.named_nodes[name] = node
                 self.args.input_buffers[node.name] = name
                 self._buffers[node.name] = node
-        if sorted(i % len(inputs) for i in input_reorder) != list(range(len(inputs))):
+        if all(i >= 0 for i in input_reorder) and sorted(input_reorder) != list(range(len(inputs))):
             self._note(
                 "RL204",
                 f"input_reorder {list(input_reorder)} is not a permutation of "
@@ -391,10 +400,19 @@ class TemplateKernel:
             )
         return text
 
+    def _unbound_note(self, node: IRNode, yields: str) -> None:
+        what = "before def_kernel" if not self._def_kernel_calls else "def_kernel did not get it"
+        self._note(
+            "RL218",
+            f"{node.name} has no parameter ({what}): Inductor silently yields {yields} here",
+            Locator("node"),
+        )
+
     def _check_not_null(self, node: IRNode) -> str:
         size_str = self._size_of(node, 0, -1, 0)
         name_str = self.args.arg_name(node.name)
         if name_str is None:
+            self._unbound_note(node, "an empty string")
             return ""
         res = IndentedBuffer(initial_indent=8)
         res.tabwidth = 1

@@ -9,7 +9,7 @@ from typing import Any
 import jinja2
 
 from rocm_lsp.core import sizes
-from rocm_lsp.core.budget import RenderTimeout, time_budget
+from rocm_lsp.core.budget import time_budget
 from rocm_lsp.core.header import Header, NodeDecl
 from rocm_lsp.core.ir import IRNode, make_node
 from rocm_lsp.core.jinja_env import RenderBudgetError, environment
@@ -120,8 +120,6 @@ def render(
                     raise RenderBudgetError(f"the rendered text exceeds {MAX_OUTPUT // (1 << 20)} MiB")
                 chunks.append(chunk)
         result.text = "".join(chunks)
-    except RenderTimeout as exc:
-        result.failure = RenderFailure(exc, None, None)
     except Exception as exc:  # noqa: BLE001 - any error a template expression raises
         result.failure = _failure(exc, kernel)
     return result

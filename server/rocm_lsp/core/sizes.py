@@ -30,9 +30,10 @@ _TOKEN = re.compile(r"\s*(?:(\d+)|([A-Za-z_][A-Za-z0-9_]*)|(\*\*|[-+*()])|(\S))"
 class SizeSyntaxError(ValueError):
     """A size entry that the grammar rejects; ``column`` is 0-based into the entry text."""
 
-    def __init__(self, message: str, column: int = 0) -> None:
+    def __init__(self, message: str, column: int = 0, too_large: bool = False) -> None:
         super().__init__(message)
         self.column = column
+        self.too_large = too_large
 
 
 @dataclass(frozen=True)
@@ -108,7 +109,7 @@ def parse_size(value: object) -> SizeExpr:
     if not isinstance(value, str):
         raise SizeSyntaxError(f"expected an integer or an expression string, got {type(value).__name__}")
     if len(value) > MAX_TEXT:
-        raise SizeSyntaxError(f"expression longer than {MAX_TEXT} characters")
+        raise SizeSyntaxError(f"expression longer than {MAX_TEXT} characters", too_large=True)
     return SizeExpr(value, _Parser(value).parse())
 
 
@@ -159,7 +160,7 @@ class _Parser:
 
     def _expr(self, depth: int) -> Tree:
         if depth > 64:
-            raise SizeSyntaxError("expression nested too deeply")
+            raise SizeSyntaxError("expression nested too deeply", too_large=True)
         tree = self._term(depth)
         while True:
             if self._take("+"):
@@ -188,11 +189,19 @@ class _Parser:
                 raise self._fail("a non-negative integer exponent")
             self.i += 1
             exponent = int(tok[1])
+            if base[0] == "int":  # a constant power is folded, as sympy folds it
+                if abs(base[1]) > 1 and exponent * abs(base[1]).bit_length() > 64:
+                    raise SizeSyntaxError(f"{base[1]}**{exponent} does not fit in int64", tok[2])
+                value = base[1] ** exponent
+                if value > INT64_MAX:
+                    raise SizeSyntaxError(f"{base[1]}**{exponent} does not fit in int64", tok[2])
+                return ("int", value)
             if exponent > MAX_EXPONENT:
                 raise SizeSyntaxError(
                     f"exponent {exponent} is larger than {MAX_EXPONENT}: Inductor would print "
                     f"the base {exponent} times",
                     tok[2],
+                    too_large=True,
                 )
             return ("pow", base, exponent)
         return base

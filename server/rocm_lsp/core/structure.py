@@ -8,7 +8,7 @@ half-typed file, where Jinja itself would only report a syntax error.
 from __future__ import annotations
 
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from rocm_lsp.core.text import Span
@@ -48,6 +48,7 @@ class HookSite:
     call_span: Span | None  # the whole call, when called
     arguments: tuple[Argument, ...]
     tag_span: Span  # the enclosing ``{{ … }}`` or ``{% … %}``
+    tested: bool = False  # the operand of an ``is defined``-style test
 
     @property
     def called(self) -> bool:
@@ -169,19 +170,7 @@ class _Walker:
             for child in reversed(node.children):
                 stack.append((child, tag))
         self.sites.sort(key=lambda s: s.attribute_span.start)
-        sites = tuple(
-            HookSite(
-                i,
-                s.hook,
-                s.name_span,
-                s.attribute_span,
-                s.insert_at,
-                s.call_span,
-                s.arguments,
-                s.tag_span,
-            )
-            for i, s in enumerate(self.sites)
-        )
+        sites = tuple(replace(s, id=i) for i, s in enumerate(self.sites))
         self.names.sort(key=lambda r: r.span.start)
         return Outline(sites, tuple(self.names), tuple(self.expressions), root.has_error)
 
@@ -201,6 +190,9 @@ class _Walker:
             return
         if parent.type == "keyword_argument" and parent.children and parent.children[0] == node:
             return
+        if parent.type == "comparison_operator" and node.prev_sibling is not None:
+            if node.prev_sibling.type in ("is", "not", "is not"):
+                return  # the name of a test: ``is defined``, ``is not none``
         if parent.type in ("jinja_for", "jinja_assign", "jinja_with", "jinja_set") and _is_target(
             node, parent
         ):
@@ -229,6 +221,14 @@ class _Walker:
         if name_node.type != "identifier":
             return
         call = node.parent if node.parent is not None and node.parent.type == "call" else None
+        parent = node.parent
+        tested = (
+            parent is not None
+            and parent.type == "comparison_operator"
+            and parent.children[0] == node
+            and len(parent.children) > 1
+            and parent.children[1].type in ("is", "is not")
+        )
         call_span = None
         arguments: tuple[Argument, ...] = ()
         if call is not None and call.children and call.children[0] == node:
@@ -246,6 +246,7 @@ class _Walker:
                 call_span,
                 arguments,
                 self.span(tag),
+                tested,
             )
         )
 

@@ -74,4 +74,7 @@ class ROCmTemplateKernel(TemplateKernel):
         node = self._check_node(node, "node")
         if node is None:
             return None
-        return self.args.arg_name(node.name)
+        name = self.args.arg_name(node.name)
+        if name is None:
+            self._unbound_note(node, "None")
+        return name
