@@ -29,6 +29,11 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--static", action="store_true", help="substitute [shapes] first")
     render.add_argument("--profile", choices=sorted(PROFILES), help="override the header's profile")
 
+    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
+    serve.add_argument("--log-file", type=Path, help="write the server log here")
+
     check = sub.add_parser("check", help="report findings in templates (directories recurse)")
     check.add_argument("paths", nargs="+", type=Path)
     check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
@@ -52,12 +57,33 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.command == "render":
             return _render(args)
+        if args.command == "serve":
+            return _serve(args)
         return _check(args)
     except KeyboardInterrupt:
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, not crash
         print(f"rocm-lsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import logging
+
+    from rocm_lsp.lsp.server import build_server
+
+    if args.log_file:
+        logging.basicConfig(filename=args.log_file, level=logging.INFO)
+    server = build_server()
+    if args.tcp:
+        host, _, port = args.tcp.rpartition(":")
+        if not port.isdigit():
+            print("rocm-lsp: --tcp takes HOST:PORT", file=sys.stderr)
+            return EXIT_USAGE
+        server.start_tcp(host or "127.0.0.1", int(port))
+    else:
+        server.start_io()
+    return EXIT_CLEAN
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -43,12 +43,27 @@ class Analysis:
     rendered: Rendered | None = None
     ast: jinja2.nodes.Template | None = None
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    static: bool = False
+    template: jinja2.Template | None = None
+    _concrete: Rendered | None = None
 
-    def calls_at(self, site: HookSite) -> list[HookCall]:
-        """The executed calls of a hook site (several inside a loop, none in a dead branch)."""
-        if self.rendered is None:
+    def calls_at(self, site: HookSite, concrete: bool = False) -> list[HookCall]:
+        """The executed calls of a hook site (several inside a loop, none in a dead branch).
+
+        ``concrete`` gives the calls of the render with ``[shapes]`` substituted.
+        """
+        rendered = self.concrete() if concrete else self.rendered
+        if rendered is None:
             return []
-        return [c for c in self.rendered.calls if c.site == site.id]
+        return [c for c in rendered.calls if c.site == site.id]
+
+    def concrete(self) -> Rendered | None:
+        """The render with ``[shapes]`` substituted (computed on first use)."""
+        if self.static or not self.header.shapes or self.template is None:
+            return self.rendered
+        if self._concrete is None:
+            self._concrete = render(self.template, self.header, self.profile, static=True)
+        return self._concrete
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -114,6 +129,8 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
                 message = getattr(exc, "msg", None) or str(exc)
                 diags.append(make("RL110", f"Jinja cannot compile the template: {message}", Span(0, 0)))
         else:
+            analysis.template = template
+            analysis.static = static
             analysis.rendered = render(template, header, chosen, static)
             runtime = _runtime(analysis)
     analysis.diagnostics = _finish(analysis, diags, runtime)

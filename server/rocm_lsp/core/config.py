@@ -23,6 +23,7 @@ class Settings:
     select: tuple[str, ...] = ()  # code prefixes to report (empty: all)
     ignore: tuple[str, ...] = ()  # code prefixes never reported
     fail_on: Severity = Severity.ERROR
+    severity: tuple[tuple[str, Severity], ...] = ()  # per-code severity overrides
     warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
 
     def wants(self, diagnostic: Diagnostic) -> bool:
@@ -32,7 +33,16 @@ class Settings:
         return not any(code.startswith(p) for p in self.ignore)
 
     def filter(self, diagnostics: list[Diagnostic]) -> list[Diagnostic]:
-        return [d for d in diagnostics if self.wants(d)]
+        """The wanted diagnostics, with severity overrides applied."""
+        overrides = dict(self.severity)
+        out = []
+        for d in diagnostics:
+            if not self.wants(d):
+                continue
+            if d.code in overrides and overrides[d.code] is not d.severity:
+                d = replace(d, severity=overrides[d.code])
+            out.append(d)
+        return out
 
 
 def parse_codes(value: Any) -> tuple[tuple[str, ...], list[str]]:
@@ -65,6 +75,10 @@ def from_mapping(data: dict[str, Any], base: Settings = Settings()) -> Settings:
             codes, problems = parse_codes(value)
             updates[norm] = codes
             warnings.extend(problems)
+        elif norm == "severity":
+            pairs, problems = _severities(value)
+            updates["severity"] = pairs
+            warnings.extend(problems)
         elif norm == "fail_on":
             if value in SEVERITIES:
                 updates["fail_on"] = SEVERITIES[value]
@@ -73,6 +87,20 @@ def from_mapping(data: dict[str, Any], base: Settings = Settings()) -> Settings:
         else:
             warnings.append(f"unknown rocm-lsp setting {key!r}")
     return replace(base, **updates, warnings=tuple(warnings))
+
+
+def _severities(value: Any) -> tuple[tuple[tuple[str, Severity], ...], list[str]]:
+    if not isinstance(value, dict):
+        return (), ['severity must be a table of CODE = "error" | "warning" | "info"']
+    pairs, problems = [], []
+    for code, level in value.items():
+        if str(code) not in RULES:
+            problems.append(f"severity: unknown rule code {code!r}")
+        elif level not in SEVERITIES:
+            problems.append(f"severity: {code} must be error, warning or info, not {level!r}")
+        else:
+            pairs.append((str(code), SEVERITIES[level]))
+    return tuple(pairs), problems
 
 
 def load_pyproject(start: Path) -> Settings:

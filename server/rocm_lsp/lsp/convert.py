@@ -1,0 +1,150 @@
+"""The one module that builds LSP types: spans <-> ranges (with the negotiated position
+encoding), core diagnostics, hovers, hints, completions and symbols -> lsprotocol."""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from rocm_lsp.core.completion import Completion, SignatureHelp
+from rocm_lsp.core.diagnostics import Diagnostic, Severity
+from rocm_lsp.core.hover import Hover
+from rocm_lsp.core.inlay import InlayHint
+from rocm_lsp.core.navigation import Symbol
+from rocm_lsp.core.text import LineIndex, Span
+
+SOURCE = "rocm-lsp"
+_SEVERITY = {
+    Severity.ERROR: lsp.DiagnosticSeverity.Error,
+    Severity.WARNING: lsp.DiagnosticSeverity.Warning,
+    Severity.INFO: lsp.DiagnosticSeverity.Information,
+}
+_COMPLETION_KIND = {
+    "hook": lsp.CompletionItemKind.Method,
+    "node": lsp.CompletionItemKind.Variable,
+    "variable": lsp.CompletionItemKind.Variable,
+    "dtype": lsp.CompletionItemKind.EnumMember,
+    "key": lsp.CompletionItemKind.Property,
+    "value": lsp.CompletionItemKind.Value,
+    "attribute": lsp.CompletionItemKind.Field,
+}
+_SYMBOL_KIND = {
+    "function": lsp.SymbolKind.Function,
+    "variable": lsp.SymbolKind.Variable,
+    "constant": lsp.SymbolKind.Constant,
+    "namespace": lsp.SymbolKind.Namespace,
+}
+
+
+class Positions:
+    """Offsets <-> LSP positions for one text in one position encoding."""
+
+    def __init__(self, index: LineIndex, encoding: str = lsp.PositionEncodingKind.Utf16) -> None:
+        self.index = index
+        self.encoding = encoding
+
+    def _units(self, text: str) -> int:
+        if self.encoding == lsp.PositionEncodingKind.Utf32:
+            return len(text)
+        if self.encoding == lsp.PositionEncodingKind.Utf8:
+            return len(text.encode("utf-8", "surrogatepass"))
+        return len(text) + sum(1 for ch in text if ord(ch) > 0xFFFF)
+
+    def position(self, offset: int) -> lsp.Position:
+        line, col = self.index.position(offset)
+        start = self.index.line_span(line).start
+        return lsp.Position(line, self._units(self.index.text[start : start + col]))
+
+    def range(self, span: Span) -> lsp.Range:
+        return lsp.Range(self.position(span.start), self.position(max(span.start, span.end)))
+
+    def offset(self, position: lsp.Position) -> int:
+        if position.line >= self.index.line_count:
+            return len(self.index.text)
+        line = self.index.line_span(position.line)
+        text = self.index.text[line.start : line.end]
+        if self.encoding == lsp.PositionEncodingKind.Utf32:
+            return line.start + min(position.character, len(text))
+        units = 0
+        for i, ch in enumerate(text):
+            if units >= position.character:
+                return line.start + i
+            if self.encoding == lsp.PositionEncodingKind.Utf8:
+                units += len(ch.encode("utf-8", "surrogatepass"))
+            else:
+                units += 2 if ord(ch) > 0xFFFF else 1
+        return line.end
+
+
+def diagnostic(d: Diagnostic, pos: Positions, uri: str) -> lsp.Diagnostic:
+    related = [
+        lsp.DiagnosticRelatedInformation(lsp.Location(uri, pos.range(r.span)), r.message) for r in d.related
+    ]
+    return lsp.Diagnostic(
+        range=pos.range(d.span),
+        message=d.message,
+        severity=_SEVERITY[d.severity],
+        code=d.code,
+        source=SOURCE,
+        related_information=related or None,
+    )
+
+
+def hover(h: Hover, pos: Positions) -> lsp.Hover:
+    return lsp.Hover(
+        contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=h.markdown),
+        range=pos.range(h.span),
+    )
+
+
+def inlay_hint(h: InlayHint, pos: Positions) -> lsp.InlayHint:
+    return lsp.InlayHint(
+        position=pos.position(h.offset),
+        label=h.label,
+        kind=lsp.InlayHintKind.Type,
+        padding_left=True,
+        tooltip=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=f"```cpp\n{h.tooltip}\n```"),
+    )
+
+
+def completion(c: Completion, pos: Positions, offset: int) -> lsp.CompletionItem:
+    edit = None
+    text = c.insert_text or c.label
+    if c.replace_from is not None:
+        edit = lsp.TextEdit(pos.range(Span(c.replace_from, offset)), text)
+    return lsp.CompletionItem(
+        label=c.label,
+        kind=_COMPLETION_KIND.get(c.kind, lsp.CompletionItemKind.Text),
+        detail=c.detail,
+        documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=c.documentation)
+        if c.documentation
+        else None,
+        insert_text_format=lsp.InsertTextFormat.Snippet if c.insert_text else lsp.InsertTextFormat.PlainText,
+        text_edit=edit,
+        insert_text=None if edit else text,
+    )
+
+
+def signature_help(s: SignatureHelp) -> lsp.SignatureHelp:
+    params = [lsp.ParameterInformation(label=label, documentation=doc) for label, doc in s.parameters]
+    info = lsp.SignatureInformation(
+        label=s.label,
+        documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=s.documentation),
+        parameters=params,
+        active_parameter=s.active,
+    )
+    return lsp.SignatureHelp(signatures=[info], active_signature=0, active_parameter=s.active)
+
+
+def symbol(s: Symbol, pos: Positions) -> lsp.DocumentSymbol:
+    return lsp.DocumentSymbol(
+        name=s.name,
+        kind=_SYMBOL_KIND[s.kind],
+        detail=s.detail,
+        range=pos.range(s.span),
+        selection_range=pos.range(s.selection),
+        children=[symbol(c, pos) for c in s.children] or None,
+    )
+
+
+def location(uri: str, span: Span, pos: Positions) -> lsp.Location:
+    return lsp.Location(uri, pos.range(span))

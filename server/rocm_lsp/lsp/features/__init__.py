@@ -1,0 +1,37 @@
+"""One module per LSP method (or tight pair); each registers its handlers."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rocm_lsp.lsp.server import RocmLanguageServer
+
+
+def register_all(server: RocmLanguageServer) -> None:
+    from rocm_lsp.lsp.features import (
+        code_lens,
+        completion,
+        configuration,
+        definition,
+        diagnostics,
+        document_symbols,
+        hover,
+        inlay_hints,
+        preview,
+        signature_help,
+    )
+
+    for module in (
+        configuration,
+        diagnostics,
+        hover,
+        code_lens,
+        preview,
+        inlay_hints,
+        completion,
+        signature_help,
+        definition,
+        document_symbols,
+    ):
+        module.register(server)

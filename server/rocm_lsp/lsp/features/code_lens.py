@@ -1,0 +1,26 @@
+"""textDocument/codeLens: actions on each def_kernel (every one is also a plain command)."""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from rocm_lsp.lsp.server import RocmLanguageServer
+
+PREVIEW = "rocm-lsp.preview"
+
+
+def register(server: RocmLanguageServer) -> None:
+    @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
+    async def code_lens(ls: RocmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
+        uri = params.text_document.uri
+        snapshot = await ls.snapshot(uri)
+        if snapshot is None or snapshot.analysis.outline is None:
+            return []
+        lenses = []
+        for site in snapshot.analysis.outline.sites:
+            if site.hook != "def_kernel" or site.call_span is None:
+                continue
+            where = snapshot.positions.range(site.call_span)
+            command = lsp.Command(title="Preview C++", command=PREVIEW, arguments=[uri])
+            lenses.append(lsp.CodeLens(range=where, command=command))
+        return lenses

@@ -1,0 +1,24 @@
+"""textDocument/completion: hooks after ``kernel.``, nodes in inputs/outputs, header keys."""
+
+from __future__ import annotations
+
+from lsprotocol import types as lsp
+
+from rocm_lsp.core.completion import completions_at
+from rocm_lsp.lsp import convert
+from rocm_lsp.lsp.server import RocmLanguageServer
+
+
+def register(server: RocmLanguageServer) -> None:
+    @server.feature(
+        lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "[", ",", '"'])
+    )
+    async def completion(ls: RocmLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
+        snapshot = await ls.snapshot(params.text_document.uri)
+        if snapshot is None:
+            return None
+        offset = snapshot.positions.offset(params.position)
+        found = completions_at(snapshot.analysis, offset)
+        return lsp.CompletionList(
+            is_incomplete=False, items=[convert.completion(c, snapshot.positions, offset) for c in found]
+        )

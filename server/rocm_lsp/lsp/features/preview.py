@@ -1,0 +1,113 @@
+"""The ``rocm-lsp.preview`` command: the generated C++ in a real file, shown by the client
+(``window/showDocument``) and rewritten on every change while the template is open."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.uris import from_fs_path
+
+from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
+
+PREVIEW = "rocm-lsp.preview"
+RENDER = "rocm-lsp.render"
+
+
+def cache_dir() -> Path:
+    """``$ROCM_LSP_CACHE_DIR/preview``, else ``$XDG_CACHE_HOME`` (or ``~/.cache``)/rocm-lsp/preview."""
+    if os.environ.get("ROCM_LSP_CACHE_DIR"):
+        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / "preview"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rocm-lsp" / "preview"
+
+
+def preview_path(uri: str) -> Path:
+    name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(".hip.jinja") or "template"
+    digest = hashlib.sha256(uri.encode()).hexdigest()[:10]
+    return cache_dir() / f"{name}-{digest}.generated.hip.cpp"
+
+
+def _write(path: Path, text: str) -> None:
+    """Atomic write: readers never see half a file."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preview-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def content(snapshot: Snapshot, previous: str | None) -> str:
+    rendered = snapshot.analysis.rendered
+    if rendered is not None and rendered.text is not None:
+        return rendered.text
+    errors = [d for d in snapshot.analysis.diagnostics if d.severity.label == "error"][:5]
+    lines = ["// rocm-lsp: the template does not render right now:"]
+    for d in errors:
+        line, col = snapshot.analysis.index.position(d.span.start)
+        lines.append(f"//   {line + 1}:{col + 1}: {d.code} {d.message.splitlines()[0]}")
+    banner = "\n".join(lines) + "\n"
+    if previous is not None:
+        return banner + "// (last successful render below)\n" + previous
+    return banner
+
+
+def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
+    """Rewrite the preview of a template whose preview is open."""
+    path = ls.previews.get(snapshot.uri)
+    if path is None:
+        return
+    target = Path(path)
+    previous = None
+    rendered = snapshot.analysis.rendered
+    if rendered is None or rendered.text is None:
+        try:
+            previous = target.read_text(encoding="utf-8")
+            if previous.startswith("// rocm-lsp: the template does not render"):
+                marker = "// (last successful render below)\n"
+                previous = previous.split(marker, 1)[1] if marker in previous else None
+        except OSError:
+            previous = None
+    try:
+        _write(target, content(snapshot, previous))
+    except OSError as exc:
+        ls.log_warning(f"rocm-lsp: cannot write the preview {target}: {exc}")
+
+
+def register(server: RocmLanguageServer) -> None:
+    @server.command(PREVIEW)
+    async def preview(ls: RocmLanguageServer, uri: str) -> str | None:
+        if not is_template(uri):
+            return None
+        snapshot = await ls.snapshot(uri)
+        if snapshot is None:
+            return None
+        path = preview_path(uri)
+        ls.previews[uri] = str(path)
+        refresh(ls, snapshot)
+        target = from_fs_path(str(path)) or path.as_uri()
+        caps = ls.client_capabilities.window
+        if caps is not None and caps.show_document is not None and caps.show_document.support:
+            await ls.window_show_document_async(
+                lsp.ShowDocumentParams(uri=target, external=False, take_focus=False)
+            )
+        else:
+            ls.window_show_message(
+                lsp.ShowMessageParams(type=lsp.MessageType.Info, message=f"rocm-lsp: generated C++ in {path}")
+            )
+        return target
+
+    @server.command(RENDER)
+    async def render(ls: RocmLanguageServer, uri: str) -> str | None:
+        """The rendered text itself (for clients that prefer to show it their way)."""
+        snapshot = await ls.snapshot(uri)
+        if snapshot is None or snapshot.analysis.rendered is None:
+            return None
+        return snapshot.analysis.rendered.text

@@ -1,0 +1,129 @@
+"""The pygls server: document state, analysis scheduling, and feature registration."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import logging
+from dataclasses import dataclass
+
+from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
+
+from rocm_lsp import __version__
+from rocm_lsp.core.analysis import Analysis, analyze
+from rocm_lsp.core.config import Settings
+from rocm_lsp.core.text import LineIndex
+from rocm_lsp.lsp.convert import Positions
+
+log = logging.getLogger(__name__)
+TEMPLATE_SUFFIX = ".hip.jinja"
+
+
+def is_template(uri: str) -> bool:
+    """Documents we analyse: paths ending in ``.hip.jinja``, whatever their languageId."""
+    return uri.split("?", 1)[0].split("#", 1)[0].endswith(TEMPLATE_SUFFIX)
+
+
+@dataclass
+class Snapshot:
+    """One analysed version of a document."""
+
+    uri: str
+    version: int | None
+    analysis: Analysis
+    positions: Positions
+
+
+@dataclass
+class _Pending:
+    version: int | None
+    text: str
+    future: asyncio.Future[Snapshot]
+
+
+class RocmLanguageServer(LanguageServer):
+    """pygls server with rocm-lsp's document state."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "rocm-lsp", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+        )
+        self.settings = Settings()
+        self.pull_diagnostics = False
+        self.previews: dict[str, str] = {}  # template uri -> preview file path
+        self._analyses: dict[str, _Pending] = {}
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._pool = concurrent.futures.ThreadPoolExecutor(
+            max_workers=2, thread_name_prefix="rocm-lsp-analysis"
+        )
+
+    # -- analysis ----------------------------------------------------------------------
+    def encoding(self) -> str:
+        return self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16
+
+    async def snapshot(self, uri: str) -> Snapshot | None:
+        """The analysis of the document's current text (shared by concurrent requests)."""
+        if not is_template(uri):
+            return None
+        document = self.workspace.get_text_document(uri)
+        text, version = document.source, document.version
+        pending = self._analyses.get(uri)
+        if pending is None or pending.version != version or pending.text != text:
+            loop = asyncio.get_running_loop()
+            profile = self.settings.profile
+            future = loop.run_in_executor(self._pool, self._analyze, uri, version, text, profile)
+            pending = _Pending(version, text, asyncio.ensure_future(future))
+            self._analyses[uri] = pending
+        return await asyncio.shield(pending.future)
+
+    def _analyze(self, uri: str, version: int | None, text: str, profile: str | None) -> Snapshot:
+        analysis = analyze(text, profile)
+        return Snapshot(uri, version, analysis, Positions(LineIndex(text), self.encoding()))
+
+    def current(self, snapshot: Snapshot) -> bool:
+        """Whether the snapshot still describes the open document."""
+        try:
+            document = self.workspace.get_text_document(snapshot.uri)
+        except Exception:  # noqa: BLE001 - closed documents are not current
+            return False
+        return document.version == snapshot.version and snapshot.uri in self._analyses
+
+    def forget(self, uri: str) -> None:
+        self._analyses.pop(uri, None)
+        task = self._tasks.pop(uri, None)
+        if task is not None:
+            task.cancel()
+
+    def schedule(self, uri: str, delay: float, job) -> None:  # noqa: ANN001 - async callable
+        """Run ``job(uri)`` after ``delay`` seconds, replacing a job still waiting for it."""
+        previous = self._tasks.pop(uri, None)
+        if previous is not None:
+            previous.cancel()
+
+        async def run() -> None:
+            try:
+                if delay:
+                    await asyncio.sleep(delay)
+                await job(self, uri)
+            except asyncio.CancelledError:
+                pass
+            except Exception:  # noqa: BLE001 - a failed job must not kill the server
+                log.exception("background job for %s failed", uri)
+            finally:
+                if self._tasks.get(uri) is task:
+                    del self._tasks[uri]
+
+        task = asyncio.get_running_loop().create_task(run())
+        self._tasks[uri] = task
+
+    def log_warning(self, message: str) -> None:
+        self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=message))
+
+
+def build_server() -> RocmLanguageServer:
+    from rocm_lsp.lsp.features import register_all
+
+    server = RocmLanguageServer()
+    register_all(server)
+    return server
