@@ -161,7 +161,12 @@ def test_markers_do_not_change_findings(path: Path) -> None:
     assert actual_findings(blanked) == before
 
 
-_IGNORE = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]\s*-?#\}")
+# `{# rocm-lsp: ignore[…] #}` in the template, or `# rocm-lsp: ignore[…]` as a TOML comment on a
+# header line.
+_IGNORE = re.compile(
+    r"\{#-?\s*rocm-lsp:\s*ignore\[(?P<jinja>[A-Z0-9,\s]+)\]\s*-?#\}"
+    r"|#\s*rocm-lsp:\s*ignore\[(?P<toml>[A-Z0-9,\s]+)\]"
+)
 
 
 @pytest.mark.parametrize(
@@ -170,14 +175,18 @@ _IGNORE = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]\s*-?#\}")
     ids=lambda p: p.name.removesuffix(".hip.jinja"),
 )
 def test_suppressions_silence_real_findings(path: Path) -> None:
-    """Each ``rocm-lsp: ignore[…]`` in a fixture hides a finding that is there without it."""
+    """Each ``rocm-lsp: ignore[…]`` in a fixture hides a finding that is there without it.
+
+    The hidden finding starts on the comment's line (a template line, or a header line for the TOML form).
+    """
     text = path.read_text(encoding="utf-8")
     if "xfail" in xfail_reasons(text):
         pytest.skip("documents a suppression bug")
     unsuppressed = actual_findings(_IGNORE.sub(lambda m: " " * len(m.group(0)), text))
     for m in _IGNORE.finditer(text):
         line = text.count("\n", 0, m.start()) + 1
-        for code in (c.strip() for c in m.group(1).split(",")):
+        codes = m.group("jinja") or m.group("toml")
+        for code in (c.strip() for c in codes.split(",")):
             assert any(c == code and row == line for c, row, _ in unsuppressed), f"{code}@{line}"
 
 

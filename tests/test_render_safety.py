@@ -51,7 +51,10 @@ def test_loop_without_output_is_stopped_by_the_time_budget() -> None:
 
 
 def test_output_size_budget() -> None:
-    body = "{% for i in range(100000) %}{% for j in range(100) %}xxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}{% endfor %}"
+    body = (
+        "{% for i in range(100000) %}{% for j in range(100) %}"
+        "xxxxxxxxxxxxxxxxxxxxxxxxx{% endfor %}{% endfor %}"
+    )
     ((code, message),) = codes(body)
     assert code == "RL113" and "exceeds" in message
 
