@@ -10,10 +10,11 @@ unknown dtype, hook missing in the profile, Jinja syntax error, …).
 
 Usage::
 
-    python bench/gen_corpus.py OUT_DIR [-n 1000] [--seed 0] [--mistakes 0.1]
+    python bench/gen_corpus.py OUT_DIR [-n 1000] [--seed 0] [--mistakes 0.1] [--quick]
 
-The same arguments always give byte-identical files. ``make_template`` is importable, so
-other benchmarks can build a single template of a chosen size.
+The same arguments always give byte-identical files; ``OUT_DIR/manifest.json`` names the
+planted mistake of each file (or null). Prints a markdown summary and one JSON line.
+``make_template`` is importable, so other benchmarks can build one template of a chosen size.
 """
 
 from __future__ import annotations
@@ -84,6 +85,9 @@ class Spec:
     mistake: str | None
     tag: str
     rng: random.Random
+    explicit_profile: bool = True  # write `profile = "seed"` although it is the default
+    runtime_args: bool = False
+    bench: bool = False
     nodes: list[Node] = field(default_factory=list)
     shapes: dict[str, int] = field(default_factory=dict)
     vars: dict[str, object] = field(default_factory=dict)
@@ -177,13 +181,13 @@ def _header(spec: Spec, lines: list[str], body: str) -> None:
     """The header; ``[vars]`` lists only the variables ``body`` refers to."""
     gap = [] if spec.compact else [""]
     lines.append("{#- rocm-lsp")
-    if spec.profile != "seed" or spec.rng.random() < 0.5:
+    if spec.profile != "seed" or spec.explicit_profile:
         lines.append(f'profile = "{spec.profile}"')
     lines.append(f'kernel_name = "{spec.kind}_{spec.tag}"')
-    if not spec.seed and spec.rng.random() < 0.5:
+    if not spec.seed and spec.runtime_args:
         lines.append('runtime_args = [{ name = "kBatch", ty = "int32_t", value = 1 }]')
     if spec.mistake == "bad_toml":
-        lines.append("kernel_name = ")  # missing value
+        lines.append("split_k = [2, 4")  # an unclosed array
     lines += gap
     lines.append("[nodes]")
     for node in spec.nodes:
@@ -193,7 +197,7 @@ def _header(spec: Spec, lines: list[str], body: str) -> None:
         lines.append(text)
     if spec.mistake == "unused_node":
         lines.append('Scratch = { dtype = "float32", size = [256] }')
-    used = {k: v for k, v in spec.vars.items() if re.search(rf"\\b{k}\\b", body)}
+    used = {k: v for k, v in spec.vars.items() if re.search(rf"\b{k}\b", body)}
     if used:
         lines += gap
         lines.append("[vars]")
@@ -204,7 +208,7 @@ def _header(spec: Spec, lines: list[str], body: str) -> None:
         lines.append("[shapes]")
         for key, value in spec.shapes.items():
             lines.append(f"{key} = {value}")
-    if not spec.compact and spec.rng.random() < 0.3:
+    if not spec.compact and spec.bench:
         lines.append("")
         lines.append("[bench]")
         lines.append(f'reference = "{_reference(spec)}"')
@@ -338,7 +342,8 @@ def _kernel_gemm(spec: Spec) -> list[str]:
         "",
         "__global__ void __launch_bounds__(BLOCK_M * BLOCK_N / {{ unroll }})",
         f"gemm_{{{{ tag }}}}(const {t}* __restrict__ x, const {t}* __restrict__ w,",
-        f"    const {t}* __restrict__ bias, {t}* __restrict__ y, int64_t M, int64_t N, int64_t K) {{",
+        f"    const {t}* __restrict__ bias, {t}* __restrict__ y,"
+        " int64_t M, int64_t N, int64_t K) {",
         f"  __shared__ {t} xs[BLOCK_M][BLOCK_K];",
         f"  __shared__ {t} ws[BLOCK_K][BLOCK_N];",
         "  const int64_t row = blockIdx.y * BLOCK_M + threadIdx.y * {{ unroll }};",
@@ -348,7 +353,8 @@ def _kernel_gemm(spec: Spec) -> list[str]:
         "    __syncthreads();",
         "    for (int kk = 0; kk < BLOCK_K; ++kk) {",
         "{% for i in range(unroll) %}",
-        "      acc[{{ i }}] += float(xs[threadIdx.y * {{ unroll }} + {{ i }}][kk]) * float(ws[kk][threadIdx.x]);",
+        "      acc[{{ i }}] += float(xs[threadIdx.y * {{ unroll }} + {{ i }}][kk])"
+        " * float(ws[kk][threadIdx.x]);",
         "{% endfor %}",
         "    }",
         "  }",
@@ -475,7 +481,9 @@ def _size_exprs(spec: Spec) -> list[tuple[str, str, int, int | None]]:
 
 
 def _size_call(name: str, start: int, end: int | None) -> str:
-    return f"kernel.size({name}, {start})" if end is None else f"kernel.size({name}, {start}, {end})"
+    if end is None:
+        return f"kernel.size({name}, {start})"
+    return f"kernel.size({name}, {start}, {end})"
 
 
 def _launcher(spec: Spec) -> list[str]:
@@ -612,6 +620,9 @@ def make_template(
         mistake=mistake,
         tag=tag,
         rng=rng,
+        explicit_profile=rng.random() < 0.5,
+        runtime_args=rng.random() < 0.5,
+        bench=rng.random() < 0.3,
     )
     _nodes(spec)
     _vars(spec)
@@ -620,19 +631,22 @@ def make_template(
     _constants(spec, core)
     kernel = KERNELS[spec.kind](spec)
     launcher = _launcher(spec)
-    fixed = 10 + len(spec.nodes) + len(core) + len(launcher)
+
+    def total(body: list[str]) -> int:
+        head: list[str] = []
+        _header(spec, head, "\n".join(core + body + launcher))
+        return len(head) + len(core) + len(body) + len(launcher)
+
     body: list[str] = []
     # Small targets: keep the launcher and, space permitting, the device kernel.
-    if fixed + len(kernel) <= spec.target_lines + 10:
+    if total(kernel) <= spec.target_lines + 5:
         body += kernel
-    pool = _helpers(spec)
-    while pool and fixed + len(body) < spec.target_lines:
-        section = pool.pop()
-        if fixed + len(body) + len(section) <= spec.target_lines + 8:
+    for section in _helpers(spec):
+        if total(section + body) <= spec.target_lines:
             body = section + body
     # Large targets (the render benchmark): repeat numbered specialisations.
     serial = 0
-    while fixed + len(body) < spec.target_lines - 5:
+    while total(body) < spec.target_lines - 8:
         body += _specialisation(spec, serial)
         serial += 1
     head: list[str] = []
@@ -646,12 +660,20 @@ def make_template(
 
 
 def _specialisation(spec: Spec, serial: int) -> list[str]:
-    """A tile-size specialisation: more loops, conditionals and layout queries."""
+    """A tile-size specialisation: more loops, conditionals, layout queries and hooks."""
     first = next(n for n in spec.nodes if not n.none).name
+    hooks = []
+    if spec.seed and spec.mistake is None:
+        # Before def_kernel, so a size symbol reaches the signature.
+        hooks = [
+            f"// {serial}: rows {{{{ kernel.size({first}, 0) }}}},"
+            f" numel {{{{ kernel.size({first}, 0, -1) }}}}"
+        ]
     return [
         "",
         f"// specialisation {serial}: {{{{ {first}.get_name() }}}}"
         f" rank {{{{ {first}.get_size() | length }}}}",
+        *hooks,
         f"template <int TM = {{{{ block_m }}}} * {serial + 1}>",
         f"__device__ void tile_{serial}_{{{{ tag }}}}(float* acc, const float* a, int64_t lda) {{",
         "{% for i in range(unroll) %}",
@@ -688,16 +710,52 @@ def generate(out: Path, count: int, seed: int = 0, mistakes: float = 0.1) -> lis
     return paths
 
 
+def summary(out: Path, paths: list[Path]) -> dict:
+    """What the corpus holds, read back from the files and the manifest."""
+    manifest = json.loads((out / "manifest.json").read_text())
+    counts: dict[str, int] = {}
+
+    def bump(key: str) -> None:
+        counts[key] = counts.get(key, 0) + 1
+
+    lines = []
+    for path in paths:
+        text = path.read_text()
+        lines.append(text.count("\n"))
+        bump("profile rocm-2.13" if 'profile = "rocm-2.13"' in text else "profile seed")
+        kind = re.search(r'kernel_name = "([a-z]+)_', text)
+        bump(f"kind {kind.group(1) if kind else '?'}")
+        bump("sizes symbolic" if "[shapes]" in text else "sizes static")
+        mistake = manifest.get(str(path.relative_to(out)))
+        bump("planted mistakes" if mistake else "clean")
+    return {
+        "files": len(paths),
+        "lines": sum(lines),
+        "min_lines": min(lines, default=0),
+        "max_lines": max(lines, default=0),
+        "counts": dict(sorted(counts.items())),
+    }
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", type=Path, help="directory to write the templates into")
     parser.add_argument("-n", "--count", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--mistakes", type=float, default=0.1, help="fraction with a mistake")
+    parser.add_argument("--quick", action="store_true", help="100 files")
     args = parser.parse_args(argv)
+    if args.quick:
+        args.count = min(args.count, 100)
     paths = generate(args.out, args.count, args.seed, args.mistakes)
-    lines = sum(p.read_text().count("\n") for p in paths)
-    print(f"wrote {len(paths)} templates ({lines} lines) under {args.out}", file=sys.stderr)
+    info = summary(args.out, paths)
+    print(f"{info['files']} templates, {info['lines']} lines "
+          f"({info['min_lines']}-{info['max_lines']} per file) under {args.out}\n")
+    print("| property | files |\n|---|---:|")
+    for key, value in info["counts"].items():
+        print(f"| {key} | {value} |")
+    print()
+    print(json.dumps({"bench": "gen_corpus", "out": str(args.out), "seed": args.seed, **info}))
     return 0
 
 
