@@ -8,7 +8,7 @@ from typing import Any
 
 import jinja2
 
-from rocm_lsp.core import sizes
+from rocm_lsp.core import sizes, symbolic
 from rocm_lsp.core.budget import time_budget
 from rocm_lsp.core.header import Header, NodeDecl
 from rocm_lsp.core.ir import IRNode, make_node
@@ -110,6 +110,8 @@ def render(
     kernel = profile.new_kernel(header.kernel_name, header.runtime_args)
     context: dict[str, Any] = {**header.vars, **build_nodes(header, static)}
     result = Rendered(None, kernel.calls, kernel=kernel)
+    if any(decl.size and any(e.symbols for e in decl.size) for decl in header.nodes.values()):
+        symbolic.warm_up()  # never import sympy under the budget: an interrupted import breaks it
     try:
         with time_budget(seconds):
             chunks = []

@@ -52,6 +52,11 @@ def _symbol(name: str) -> Any:
     return _sympy().Symbol(name, integer=True, positive=True)
 
 
+def warm_up() -> None:
+    """Import sympy and build the printer now (both are cached)."""
+    _printer()
+
+
 def to_sympy(tree: Tree) -> Any:
     """The sympy expression ``sympify`` would build for the entry, without ``eval``."""
     sp = _sympy()
