@@ -16,17 +16,18 @@ from rocm_lsp.core import hook_checks
 from rocm_lsp.core.budget import RenderTimeout
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
-from rocm_lsp.core.jinja_env import RenderBudgetError, environment
+from rocm_lsp.core.jinja_env import RenderBudgetError, compile_template, environment
 from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
 from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
 from rocm_lsp.core.render import RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.structure import HookSite, Outline, outline
 from rocm_lsp.core.symbolic import SizeOverflowError
-from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.text import LineIndex, Span, blank_comments
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 # `{# rocm-lsp: ignore[RL201] #}` in the template, `# rocm-lsp: ignore[RL104]` in the header.
-_SUPPRESS = re.compile(r"(?:\{#-?|#)\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
+_SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
+_SUPPRESS_IN_HEADER = re.compile(r"#\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
 _BLOCK_TAG = re.compile(r"\{%[-+]?\s*(end)?(\w+)")
 _BLOCKS = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
 
@@ -114,21 +115,22 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
         analysis.ast, _ = parse(text, analysis.outline)
     except jinja2.TemplateSyntaxError as exc:
         diags.append(_syntax(analysis, exc))
+    assert analysis.outline is not None
+    diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
+    runtime: list[Diagnostic] = []
     if analysis.ast is not None:
-        referenced = meta.find_undeclared_variables(analysis.ast)
+        template = None
+        try:
+            template, referenced = compile_template(analysis.ast)
+        except jinja2.TemplateSyntaxError as exc:  # e.g. an unknown filter
+            diags.append(_syntax(analysis, exc))
+            referenced = meta.find_undeclared_variables(analysis.ast)
+        except SyntaxError as exc:  # Python's, e.g. "keyword argument repeated"
+            diags.extend(_compile_error(analysis, exc, diags))
+            referenced = meta.find_undeclared_variables(analysis.ast)
         diags.extend(_undefined(analysis, referenced))
         diags.extend(_unused_nodes(header, referenced))
-    assert analysis.outline is not None
-    runtime: list[Diagnostic] = []
-    diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
-    if analysis.ast is not None:
-        try:
-            template = environment().from_string(analysis.ast)
-        except Exception as exc:  # noqa: BLE001 - e.g. Python's "keyword argument repeated"
-            if not any(d.code == "RL207" for d in diags):
-                message = getattr(exc, "msg", None) or str(exc)
-                diags.append(make("RL110", f"Jinja cannot compile the template: {message}", Span(0, 0)))
-        else:
+        if template is not None:
             analysis.template = template
             analysis.static = static
             analysis.rendered = render(template, header, chosen, static)
@@ -140,18 +142,67 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
 # -- Jinja-level findings ---------------------------------------------------------------
 
 
-def _unclosed_block(text: str, name: str) -> Span | None:
-    """The innermost opening ``{% name %}`` tag left unclosed."""
-    stack: list[tuple[str, Span]] = []
-    for m in _BLOCK_TAG.finditer(text):
+def _compile_error(analysis: Analysis, exc: SyntaxError, found: list[Diagnostic]) -> list[Diagnostic]:
+    """A Python syntax error in Jinja's generated code, mapped back to the template line."""
+    line = None
+    try:
+        source = environment().compile(analysis.ast, raw=True)
+        m = re.search(r"^debug_info = '([\d=&]*)'", source, re.M)
+        if m and m.group(1) and exc.lineno:
+            pairs = [tuple(map(int, p.split("="))) for p in m.group(1).split("&")]
+            line = max((t for t, c in pairs if c <= exc.lineno), default=None)
+    except Exception:  # noqa: BLE001 - the mapping is best effort
+        line = None
+    span = _line(analysis, line)
+    if any(d.code == "RL207" and _overlaps(d.span, span) for d in found):
+        return []  # the static check already explains it (a hook keyword passed twice)
+    return [make("RL110", f"Jinja syntax error: {exc.msg}", span)]
+
+
+@dataclass(frozen=True)
+class _Block:
+    tag: str
+    opening: Span  # the ``{% tag … %}`` tag
+    end: int | None  # end of the matching ``{% endtag %}``, if any
+    head: str  # the opening tag's text
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Jinja block statements with their extent (comments and raw blocks ignored)."""
+    clean = blank_comments(text)
+    stack: list[tuple[str, Span, str]] = []
+    out: list[_Block] = []
+    for m in _BLOCK_TAG.finditer(clean):
         tag = m.group(2)
+        close = clean.find("%}", m.end())
+        span = Span(m.start(), close + 2 if close != -1 else m.end())
         if m.group(1):
             if stack and stack[-1][0] == tag:
-                stack.pop()
-        elif tag in _BLOCKS or (tag == "set" and "=" not in text[m.end() : text.find("%}", m.end())]):
-            end = text.find("%}", m.end())
-            stack.append((tag, Span(m.start(), end + 2 if end != -1 else m.end())))
-    return next((span for tag, span in reversed(stack) if tag == name), None)
+                name, opening, head = stack.pop()
+                out.append(_Block(name, opening, span.end, head))
+        elif tag in _BLOCKS or (tag == "set" and "=" not in clean[m.end() : close]):
+            stack.append((tag, span, clean[span.start : span.end]))
+    out.extend(_Block(tag, opening, None, head) for tag, opening, head in stack)
+    return out
+
+
+def _unclosed_block(text: str, name: str) -> Span | None:
+    """The innermost opening ``{% name %}`` tag left unclosed."""
+    unclosed = [b for b in _blocks(text) if b.end is None and b.tag == name]
+    return max(unclosed, key=lambda b: b.opening.start).opening if unclosed else None
+
+
+def _loop_scopes(text: str) -> list[tuple[set[str], Span]]:
+    """``{% for a, b in … %}`` loops: the names they bind and the text they cover."""
+    out = []
+    for block in _blocks(text):
+        if block.tag != "for" or block.end is None:
+            continue
+        m = re.match(r"\{%[-+]?\s*for\s+(.+?)\s+in\b", block.head, re.S)
+        if m:
+            names = set(re.findall(r"[A-Za-z_]\w*", m.group(1))) | {"loop"}
+            out.append((names, Span(block.opening.start, block.end)))
+    return out
 
 
 def _syntax(analysis: Analysis, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
@@ -190,8 +241,11 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     if header.span is not None:
         related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
     assert analysis.outline is not None
+    scopes = _loop_scopes(analysis.text) if missing else []
     for ref in analysis.outline.names:
-        if ref.name in missing:
+        if ref.name in missing and not any(
+            ref.name in names and span.contains(ref.span.start) for names, span in scopes
+        ):
             out.append(
                 make(
                     "RL111",
@@ -367,10 +421,16 @@ def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnost
 
 
 def _suppressions(analysis: Analysis) -> dict[int, set[str]]:
+    """Codes silenced per line: Jinja comments anywhere, TOML comments in the header."""
+    found = [(m.start(), m.group(1)) for m in _SUPPRESS.finditer(analysis.text)]
+    header = analysis.header.span
+    if header is not None:
+        body = analysis.text[header.start : header.end]
+        found += [(header.start + m.start(), m.group(1)) for m in _SUPPRESS_IN_HEADER.finditer(body)]
     out: dict[int, set[str]] = {}
-    for m in _SUPPRESS.finditer(analysis.text):
-        line = analysis.index.position(m.start())[0]
-        out.setdefault(line, set()).update(c.strip() for c in m.group(1).split(",") if c.strip())
+    for start, codes in found:
+        line = analysis.index.position(start)[0]
+        out.setdefault(line, set()).update(c.strip() for c in codes.split(",") if c.strip())
     return out
 
 

@@ -348,8 +348,8 @@ class _Reader:
                     f"unknown key {key!r} in node {name}; known: {', '.join(NODE_KEYS)}",
                     "nodes",
                     name,
-                    "@key",
                     key,
+                    "@key",
                 )
         ok = True
         dtype_value = value.get("dtype")

@@ -11,7 +11,7 @@ from rocm_lsp.core.header import Header
 from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural
 from rocm_lsp.core.profiles import PROFILES, HookSpec, profiles_with_hook
 from rocm_lsp.core.structure import Argument, HookSite, Value
-from rocm_lsp.core.text import Span
+from rocm_lsp.core.text import Span, blank_comments
 
 _PT_EXPORT_BEFORE = re.compile(r"PT_EXPORT\s*$")
 
@@ -19,13 +19,16 @@ _PT_EXPORT_BEFORE = re.compile(r"PT_EXPORT\s*$")
 def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile: str) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     spec_table = PROFILES[profile].hooks
-    guarded = {s.hook for s in sites if s.tested}
+    guards = [(s.hook, s.guard) for s in sites if s.tested and s.guard is not None]
     for site in sites:
         spec = spec_table.get(site.hook)
         if spec is None and site.hook in PROFILES[profile].attributes:
             continue
         if spec is None:
-            if site.hook not in guarded:  # `{% if kernel.x is defined %}` guards portable code
+            guarded = site.tested or any(
+                hook == site.hook and span.contains(site.name_span.start) for hook, span in guards
+            )
+            if not guarded:  # `{% if kernel.x is defined %}…{% endif %}` guards portable code
                 out.extend(_unknown_hook(site, profile))
             continue
         if not site.called:
@@ -243,8 +246,12 @@ def _pt_export(text: str, site: HookSite, profile: str) -> Iterator[Diagnostic]:
     inner = tag[2:-2].strip("-+ \t\n")
     if inner != text[site.call_span.start : site.call_span.end]:
         return  # def_kernel inside a larger expression: not the exported signature line
-    before = text[: site.tag_span.start]
+    before = blank_comments(text[: site.tag_span.start])
     m = _PT_EXPORT_BEFORE.search(before)
+    if m is not None:
+        line_start = before.rfind("\n", 0, m.start()) + 1
+        if "//" in before[line_start : m.start()]:
+            m = None  # the word is inside a C++ comment
     written = m is not None
     if PROFILES[profile].exports_pt_export and m is not None:
         yield make(

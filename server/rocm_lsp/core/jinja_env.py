@@ -11,10 +11,12 @@ process. Arithmetic that would explode (``10**10**10``, ``"x" * 10**10``) is ref
 from __future__ import annotations
 
 import functools
+import io
 import operator
 from typing import Any
 
 import jinja2
+from jinja2.compiler import CodeGenerator
 from jinja2.sandbox import SandboxedEnvironment
 
 MAX_POW_BITS = 4096
@@ -73,3 +75,30 @@ def inductor_syntax_message(exc: jinja2.TemplateSyntaxError, source: str) -> str
         marker = "-->" if i == lineno - 1 else "   "
         text += f"{i + 1}: {marker} {lines[i]}\n"
     return text
+
+
+class _TrackingGenerator(CodeGenerator):
+    """Jinja's code generator that also records the names the template looks up
+    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass)."""
+
+    def __init__(self, environment: jinja2.Environment, stream: io.StringIO) -> None:
+        super().__init__(environment, None, None, stream)
+        self.undeclared: set[str] = set()
+
+    def enter_frame(self, frame: Any) -> None:
+        super().enter_frame(frame)
+        for _, (action, param) in frame.symbols.loads.items():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
+
+
+def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
+    """``env.from_string(ast)`` and ``meta.find_undeclared_variables(ast)`` in one code
+    generation. Raises ``TemplateSyntaxError`` (e.g. an unknown filter) or ``SyntaxError``."""
+    env = environment()
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, stream)
+    generator.visit(ast)
+    code = env._compile(stream.getvalue(), "<template>")
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    return template, generator.undeclared

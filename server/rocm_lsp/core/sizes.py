@@ -190,7 +190,7 @@ class _Parser:
             self.i += 1
             exponent = int(tok[1])
             if base[0] == "int":  # a constant power is folded, as sympy folds it
-                if abs(base[1]) > 1 and exponent * abs(base[1]).bit_length() > 64:
+                if abs(base[1]) > 1 and exponent * (abs(base[1]).bit_length() - 1) > 63:
                     raise SizeSyntaxError(f"{base[1]}**{exponent} does not fit in int64", tok[2])
                 value = base[1] ** exponent
                 if value > INT64_MAX:

@@ -49,6 +49,7 @@ class HookSite:
     arguments: tuple[Argument, ...]
     tag_span: Span  # the enclosing ``{{ … }}`` or ``{% … %}``
     tested: bool = False  # the operand of an ``is defined``-style test
+    guard: Span | None = None  # for a tested site: the ``{% if %}`` block it guards
 
     @property
     def called(self) -> bool:
@@ -229,6 +230,13 @@ class _Walker:
             and len(parent.children) > 1
             and parent.children[1].type in ("is", "is not")
         )
+        guard = None
+        if tested:
+            block = parent
+            while block is not None and block.type not in ("jinja_if", "jinja_elif"):
+                block = block.parent
+            if block is not None:
+                guard = self.span(block)
         call_span = None
         arguments: tuple[Argument, ...] = ()
         if call is not None and call.children and call.children[0] == node:
@@ -247,6 +255,7 @@ class _Walker:
                 arguments,
                 self.span(tag),
                 tested,
+                guard,
             )
         )
 

@@ -3,7 +3,20 @@
 from __future__ import annotations
 
 import bisect
+import re
 from dataclasses import dataclass
+
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_RAW_BLOCK = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+
+
+def blank_comments(text: str) -> str:
+    """``text`` with Jinja comments and raw blocks replaced by spaces (offsets and lines kept)."""
+
+    def spaces(m: re.Match[str]) -> str:
+        return re.sub(r"[^\n]", " ", m.group(0))
+
+    return _RAW_BLOCK.sub(spaces, _JINJA_COMMENT.sub(spaces, text))
 
 
 @dataclass(frozen=True, order=True)
