@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rocm_lsp import __version__
 from rocm_lsp.core.analysis import analyze, decode
+from rocm_lsp.core.cache import CheckCache, default_dir
 from rocm_lsp.core.check import FileReport, check_file, discover
 from rocm_lsp.core.config import SEVERITIES, Settings, from_mapping, load_pyproject
 from rocm_lsp.core.diagnostics import Severity
@@ -45,6 +46,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 at this severity or above (default error)",
     )
     check.add_argument("--profile", choices=sorted(PROFILES), help="override every header's profile")
+    check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore .rocm_lsp_cache")
     return parser
 
 
@@ -129,7 +131,8 @@ def _check(args: argparse.Namespace) -> int:
         for path in missing:
             print(f"rocm-lsp: {path}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE
-    reports = [check_file(path, settings) for path in discover(args.paths)]
+    cache = None if args.no_cache else CheckCache(default_dir())
+    reports = [check_file(path, settings, cache) for path in discover(args.paths)]
     sys.stdout.write(FORMATS[args.output_format](reports))
     found = [d for r in reports for d in r.diagnostics]
     failing = [d for d in found if d.severity >= settings.fail_on]

@@ -230,12 +230,14 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     # meta over-reports names set inside an {% if %} body; a name the template assigns
     # anywhere (set, for, with, macro) is the template's own, not an undefined variable.
     assert analysis.ast is not None
-    nodes = jinja2.nodes
-    assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
-    for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
-        targets = [assign.target, *assign.target.find_all(nodes.Name)]
-        assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
-    missing = referenced - header.names - header.rejected - JINJA_GLOBALS - assigned - {"kernel"}
+    missing = referenced - header.names - header.rejected - JINJA_GLOBALS - {"kernel"}
+    if missing:  # walking the AST is slow: only when there is something to explain
+        nodes = jinja2.nodes
+        assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
+        for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
+            targets = [assign.target, *assign.target.find_all(nodes.Name)]
+            assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
+        missing -= assigned
     out = []
     related = ()
     if header.span is not None:

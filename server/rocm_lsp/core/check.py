@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from rocm_lsp.core.analysis import analyze, decode, unreadable
+from rocm_lsp.core.cache import CheckCache
 from rocm_lsp.core.config import Settings
 from rocm_lsp.core.diagnostics import Diagnostic
 from rocm_lsp.core.text import LineIndex
@@ -35,14 +36,22 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def check_file(path: Path, settings: Settings | None = None) -> FileReport:
+def check_file(path: Path, settings: Settings | None = None, cache: CheckCache | None = None) -> FileReport:
     """Read and analyse one file; unreadable files become one RL100 finding."""
     settings = settings or Settings()
     try:
         data = path.read_bytes()
     except OSError as exc:
         analysis = unreadable(f"cannot read the file: {exc.strerror or exc}")
-    else:
-        text, problem = decode(data)
-        analysis = unreadable(problem) if text is None else analyze(text, settings.profile)
-    return FileReport(path, analysis.index, tuple(settings.filter(analysis.diagnostics)))
+        return FileReport(path, analysis.index, tuple(settings.filter(analysis.diagnostics)))
+    text, problem = decode(data)
+    if text is None:
+        analysis = unreadable(problem or "unreadable")
+        return FileReport(path, analysis.index, tuple(settings.filter(analysis.diagnostics)))
+    key = cache.key(data, settings.profile) if cache is not None else ""
+    found = cache.get(key) if cache is not None else None
+    if found is None:
+        found = analyze(text, settings.profile).diagnostics
+        if cache is not None:
+            cache.put(key, found)
+    return FileReport(path, LineIndex(text), tuple(settings.filter(found)))

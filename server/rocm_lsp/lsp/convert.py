@@ -3,14 +3,18 @@ encoding), core diagnostics, hovers, hints, completions and symbols -> lsprotoco
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.completion import Completion, SignatureHelp
 from rocm_lsp.core.diagnostics import Diagnostic, Severity
-from rocm_lsp.core.hover import Hover
-from rocm_lsp.core.inlay import InlayHint
-from rocm_lsp.core.navigation import Symbol
 from rocm_lsp.core.text import LineIndex, Span
+
+if TYPE_CHECKING:  # the feature modules import these lazily, off the start-up path
+    from rocm_lsp.core.completion import Completion, SignatureHelp
+    from rocm_lsp.core.hover import Hover
+    from rocm_lsp.core.inlay import InlayHint
+    from rocm_lsp.core.navigation import Symbol
 
 SOURCE = "rocm-lsp"
 _SEVERITY = {

@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import threading
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from rocm_lsp import __version__
-from rocm_lsp.core.analysis import Analysis, analyze
 from rocm_lsp.core.config import Settings
 from rocm_lsp.core.text import LineIndex
 from rocm_lsp.lsp.convert import Positions
+
+if TYPE_CHECKING:
+    from rocm_lsp.core.analysis import Analysis
 
 log = logging.getLogger(__name__)
 TEMPLATE_SUFFIX = ".hip.jinja"
@@ -78,6 +82,8 @@ class RocmLanguageServer(LanguageServer):
         return await asyncio.shield(pending.future)
 
     def _analyze(self, uri: str, version: int | None, text: str, profile: str | None) -> Snapshot:
+        from rocm_lsp.core.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
+
         analysis = analyze(text, profile)
         return Snapshot(uri, version, analysis, Positions(LineIndex(text), self.encoding()))
 
@@ -116,6 +122,16 @@ class RocmLanguageServer(LanguageServer):
 
         task = asyncio.get_running_loop().create_task(run())
         self._tasks[uri] = task
+
+    def warm_up(self) -> None:
+        """Import and exercise the analysis engine in the background after start-up."""
+
+        def work() -> None:
+            from rocm_lsp.core.analysis import analyze
+
+            analyze('{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [1] }\n-#}{{ X }}')
+
+        threading.Thread(target=work, name="rocm-lsp-warm-up", daemon=True).start()
 
     def log_warning(self, message: str) -> None:
         self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=message))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.completion import completions_at
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -15,6 +14,8 @@ def register(server: RocmLanguageServer) -> None:
     )
     async def completion(ls: RocmLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
         snapshot = await ls.snapshot(params.text_document.uri)
+        from rocm_lsp.core.completion import completions_at
+
         if snapshot is None:
             return None
         offset = snapshot.positions.offset(params.position)

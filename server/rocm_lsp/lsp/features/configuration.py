@@ -39,6 +39,7 @@ def register(server: RocmLanguageServer) -> None:
 
     @server.feature(lsp.INITIALIZED)
     async def initialized(ls: RocmLanguageServer, params: lsp.InitializedParams) -> None:
+        ls.warm_up()
         await _pull_configuration(ls)
 
     @server.feature(lsp.WORKSPACE_DID_CHANGE_CONFIGURATION)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.navigation import definition_at
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -14,6 +13,8 @@ def register(server: RocmLanguageServer) -> None:
     async def definition(ls: RocmLanguageServer, params: lsp.DefinitionParams) -> lsp.Location | None:
         uri = params.text_document.uri
         snapshot = await ls.snapshot(uri)
+        from rocm_lsp.core.navigation import definition_at
+
         if snapshot is None:
             return None
         span = definition_at(snapshot.analysis, snapshot.positions.offset(params.position))

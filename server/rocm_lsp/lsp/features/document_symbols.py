@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.navigation import document_symbols
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -13,6 +12,8 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def symbols(ls: RocmLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
         snapshot = await ls.snapshot(params.text_document.uri)
+        from rocm_lsp.core.navigation import document_symbols
+
         if snapshot is None:
             return []
         return [convert.symbol(s, snapshot.positions) for s in document_symbols(snapshot.analysis)]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.hover import hover_at
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -13,6 +12,8 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(ls: RocmLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
         snapshot = await ls.snapshot(params.text_document.uri)
+        from rocm_lsp.core.hover import hover_at
+
         if snapshot is None:
             return None
         found = hover_at(snapshot.analysis, snapshot.positions.offset(params.position))

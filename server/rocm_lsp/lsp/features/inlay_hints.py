@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.inlay import inlay_hints
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -13,6 +12,8 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: RocmLanguageServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
         snapshot = await ls.snapshot(params.text_document.uri)
+        from rocm_lsp.core.inlay import inlay_hints
+
         if snapshot is None:
             return []
         pos = snapshot.positions

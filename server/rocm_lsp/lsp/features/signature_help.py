@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.completion import signature_help_at
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -15,6 +14,8 @@ def register(server: RocmLanguageServer) -> None:
         ls: RocmLanguageServer, params: lsp.SignatureHelpParams
     ) -> lsp.SignatureHelp | None:
         snapshot = await ls.snapshot(params.text_document.uri)
+        from rocm_lsp.core.completion import signature_help_at
+
         if snapshot is None:
             return None
         found = signature_help_at(snapshot.analysis, snapshot.positions.offset(params.position))
