@@ -246,16 +246,18 @@ class TemplateKernel:
             input_reorder = [4, 0, 1, 2, 3]
             rewritten = True
         if input_reorder is not None:
-            if not isinstance(input_reorder, (list, tuple)):
+            try:
+                count = len(input_reorder)
+            except TypeError as exc:
                 kind = type(input_reorder).__name__
                 raise HookError(
                     "RL210",
                     f"input_reorder must be a list of input indices, not a {kind}",
                     "TypeError",
-                    f"object of type '{kind}' has no len()",
+                    str(exc),
                     Locator("input_reorder"),
-                )
-            if len(inputs) != len(input_reorder):
+                ) from None
+            if len(inputs) != count:
                 if rewritten:
                     raise HookError(
                         "RL208",
@@ -277,15 +279,17 @@ class TemplateKernel:
         else:
             input_reorder = list(range(len(inputs)))
         for position, idx in enumerate(input_reorder):
-            if not isinstance(idx, int) or isinstance(idx, bool):
-                kind = type(idx).__name__
-                raise HookError(
-                    "RL210",
-                    f"input_reorder entries must be integers, not {kind}",
-                    "TypeError",
-                    f"list indices must be integers or slices, not {kind}",
-                    Locator("input_reorder", position),
-                )
+            if not isinstance(idx, int):
+                try:
+                    names[idx]
+                except (TypeError, IndexError, KeyError) as exc:
+                    raise HookError(
+                        "RL210",
+                        f"input_reorder entries must be integers, not {type(idx).__name__}",
+                        type(exc).__name__,
+                        str(exc),
+                        Locator("input_reorder", position),
+                    ) from None
             if not -len(inputs) <= idx < len(inputs):
                 raise HookError(
                     "RL203",
@@ -302,7 +306,7 @@ class TemplateKernel:
                 self.named_nodes[name] = node
                 self.args.input_buffers[node.name] = name
                 self._buffers[node.name] = node
-        if all(i >= 0 for i in input_reorder) and sorted(input_reorder) != list(range(len(inputs))):
+        if all(i >= 0 for i in input_reorder) and sorted(map(int, input_reorder)) != list(range(len(inputs))):
             self._note(
                 "RL204",
                 f"input_reorder {list(input_reorder)} is not a permutation of "
@@ -354,21 +358,22 @@ class TemplateKernel:
 
     def _size_of(self, node: IRNode, start_index: Any, end_index: Any, default_value: Any) -> str:
         """The body of the seed's ``size`` hook (also used by ``check_not_null``)."""
-        for arg, value in (("start_index", start_index), ("end_index", end_index)):
-            if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
-                kind = type(value).__name__
-                raise HookError(
-                    "RL210",
-                    f"{arg} must be an integer, not {kind}",
-                    "TypeError",
-                    f"'{kind}' object cannot be interpreted as an integer",
-                    Locator(arg),
-                )
         rank = node.rank
-        start = start_index if start_index >= 0 else start_index + rank
-        end = start if end_index is None else end_index
-        end = end if end >= 0 else end + rank
-        entries: list[SizeExpr] = list(node.layout.size_exprs[start : end + 1])
+        try:  # exactly the seed's _normalize_idx and slice, so odd types fail as they fail there
+            start = start_index if start_index >= 0 else start_index + rank
+            end = start if end_index is None else end_index
+            end = end if end >= 0 else end + rank
+            entries: list[SizeExpr] = list(node.layout.size_exprs[start : end + 1])
+        except TypeError as exc:
+            bad_arg = "end_index" if isinstance(start_index, int) else "start_index"
+            value = end_index if bad_arg == "end_index" else start_index
+            raise HookError(
+                "RL210",
+                f"{bad_arg} must be an integer, not {type(value).__name__}",
+                "TypeError",
+                str(exc),
+                Locator(bad_arg),
+            ) from None
         bad = [v for v in (start_index, end_index) if v is not None and not -rank <= v < rank]
         if not entries:
             if bad or start > end:
@@ -389,7 +394,15 @@ class TemplateKernel:
                 Locator("start_index" if bad[0] == start_index else "end_index"),
             )
         before = len(self.args.sizevars)
-        text = symbolic.cexpr(self._rename_indexing(symbolic.product(entries)))
+        try:
+            text = symbolic.cexpr(self._rename_indexing(symbolic.product(entries)))
+        except symbolic.SizeOverflowError as exc:
+            raise HookError(
+                "RL302",
+                f"the size product of {node.name} over these dimensions does not fit in int64_t",
+                "OverflowError",
+                str(exc),
+            ) from None
         if self._def_kernel_calls and len(self.args.sizevars) > before and self._current:
             added = ", ".join(f"{sym} -> {ks}" for sym, ks in self._current.renamed.items())
             self._note(

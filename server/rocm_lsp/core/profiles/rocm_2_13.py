@@ -9,7 +9,21 @@ from rocm_lsp.core.ir import IRNode
 from rocm_lsp.core.kernel import EXTRA_CPP_ARGS, HookError, Locator, TemplateKernel, hook
 
 
-class ROCmTemplateKernel(TemplateKernel):
+class Kernel(TemplateKernel):
+    """torch 2.13's ``Kernel`` base: ``arg_name`` is inherited from it (error messages say so)."""
+
+    @hook
+    def arg_name(self, node: IRNode | None) -> str | None:
+        node = self._check_node(node, "node")
+        if node is None:
+            return None
+        name = self.args.arg_name(node.name)
+        if name is None:
+            self._unbound_note(node, "None")
+        return name
+
+
+class ROCmTemplateKernel(Kernel):
     """Hooks as in torch 2.13 ``torch/_inductor/codegen/rocm/rocm_kernel.py``."""
 
     profile = "rocm-2.13"
@@ -68,13 +82,3 @@ class ROCmTemplateKernel(TemplateKernel):
                 "'ROCmTemplateKernel' object has no attribute 'signature'",
             )
         return signature
-
-    @hook
-    def arg_name(self, node: IRNode | None) -> str | None:
-        node = self._check_node(node, "node")
-        if node is None:
-            return None
-        name = self.args.arg_name(node.name)
-        if name is None:
-            self._unbound_note(node, "None")
-        return name
