@@ -10,10 +10,11 @@ from typing import Any
 
 import jinja2
 
-from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_ROCM_TYPE_2_13
+from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_ROCM_TYPE_2_13, canonical_dtype
 from rocm_lsp.core.ir import IRNode, make_node
 from rocm_lsp.core.jinja_env import environment, inductor_syntax_message
 from rocm_lsp.core.kernel import HookError, TemplateKernel
+from rocm_lsp.core.kernel_args import DtypeKeyError
 from rocm_lsp.core.profiles import PROFILES
 from rocm_lsp.core.sizes import parse_size
 
@@ -22,6 +23,8 @@ ALIASES = {"start": "start_index", "end": "end_index", "default": "default_value
 REFS = {"DTYPE_TO_ROCM_TYPE": DTYPE_TO_ROCM_TYPE_2_13, "DTYPE_TO_CPP": DTYPE_TO_CPP_2_13}
 # The class name in messages that name the kernel's type.
 KERNEL_CLASS = "ROCmTemplateKernel"
+# torch 2.13 torch/_inductor/codegen/cpp_utils.py INDEX_TYPE.
+INDEX_TYPE_2_13 = "int64_t"
 
 
 def supported(case: dict) -> bool:
@@ -36,7 +39,9 @@ def build_nodes(case: dict) -> dict[str, IRNode]:
         stride = [parse_size(s) for s in spec["stride"]] if spec.get("stride") is not None else None
         offset = parse_size(spec.get("offset", 0))
         kind = spec.get("kind", "Buffer")
-        nodes[spec["name"]] = make_node(spec["name"], spec["dtype"], size, stride, offset, kind)
+        # torch resolves "half", "torch.float16", ... to one dtype; so does the header.
+        dtype = canonical_dtype(spec["dtype"]) or spec["dtype"]
+        nodes[spec["name"]] = make_node(spec["name"], dtype, size, stride, offset, kind)
     return nodes
 
 
@@ -56,9 +61,11 @@ def _call(kernel: TemplateKernel, call: dict, nodes: dict[str, IRNode]) -> Any:
         context = {k: _resolve(v, nodes) for k, v in call.get("context", {}).items()}
         return environment().from_string(call["source"]).render(kernel=kernel, **context)
     if name == "args.cpp_argdefs":
+        # The oracle calls torch 2.13's KernelArgs.cpp_argdefs directly, for either impl:
+        # its size arguments are 2.13's cpp_utils.INDEX_TYPE ("int64_t"), not the profile's.
         table = _resolve(call.get("kwargs", {}).get("dtype_to_cpp_type"), nodes)
         defs, calls, types = kernel.args.cpp_argdefs(
-            table or DTYPE_TO_CPP_2_13, kernel.index_type, lambda n: kernel._buffers[n].dtype
+            table or DTYPE_TO_CPP_2_13, INDEX_TYPE_2_13, lambda n: kernel._buffers[n].dtype_name
         )
         return (defs, calls, types)
     args = [_resolve(a, nodes) for a in call.get("args", [])]
@@ -92,17 +99,22 @@ def error_record(exc: BaseException, source: str = "") -> dict[str, str]:
     """``{"type", "message"}`` as the oracle reports the torch exception."""
     if isinstance(exc, HookError):
         return {"type": exc.inductor_type, "message": exc.inductor_message}
+    if isinstance(exc, DtypeKeyError):  # KernelArgs.cpp_argdefs called directly
+        return {"type": "KeyError", "message": str(exc)}
     if isinstance(exc, jinja2.TemplateSyntaxError):
-        return {"type": "DetailedTemplateSyntaxError", "message": inductor_syntax_message(exc, source)}
+        message = inductor_syntax_message(exc, source)
+        return {"type": "DetailedTemplateSyntaxError", "message": message}
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
 def run_case(case: dict) -> dict:
     profile = PROFILES[IMPL_TO_PROFILE[case.get("impl", "rocm")]]
     nodes = build_nodes(case)
+    # Every runtime_arg_info entry is a parameter, however many values there are.
+    values = case.get("runtime_arg_values", [])
     runtime = [
-        {"name": a["name"], "ty": a["ty"], "value": v}
-        for a, v in zip(case.get("runtime_arg_info", []), case.get("runtime_arg_values", []))
+        {"name": a["name"], "ty": a["ty"], "value": values[i] if i < len(values) else None}
+        for i, a in enumerate(case.get("runtime_arg_info", []))
     ]
     kernel = profile.new_kernel(case.get("kernel_name", "KERNEL_NAME"), runtime)
     out: dict[str, Any] = {"id": case.get("id"), "impl": case.get("impl", "rocm"), "calls": []}

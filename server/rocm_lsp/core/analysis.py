@@ -63,8 +63,18 @@ class Analysis:
         if self.static or not self.header.shapes or self.template is None:
             return self.rendered
         if self._concrete is None:
-            self._concrete = render(self.template, self.header, self.profile, static=True)
+            self._concrete = render(
+                self.template, self.header, self.profile, static=True, warm=needs_sympy(self.text)
+            )
         return self._concrete
+
+
+_NODE_SIZES = re.compile(r"\.(?:get_size|get_stride|get_numel|get_layout|layout)\b")
+
+
+def needs_sympy(text: str) -> bool:
+    """Whether the template reads node sizes (sympy values): import sympy before rendering."""
+    return _NODE_SIZES.search(text) is not None
 
 
 def decode(data: bytes) -> tuple[str | None, str | None]:
@@ -133,7 +143,7 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
         if template is not None:
             analysis.template = template
             analysis.static = static
-            analysis.rendered = render(template, header, chosen, static)
+            analysis.rendered = render(template, header, chosen, static, warm=needs_sympy(text))
             runtime = _runtime(analysis)
     analysis.diagnostics = _finish(analysis, diags, runtime)
     return analysis

@@ -34,8 +34,46 @@ def _tree_text(tree: tuple) -> str:
 
 
 def _value(entry: SizeExpr) -> Any:
+    """What a template sees: a sympy expression (``sympy.Integer`` for constants), as in torch."""
+    return symbolic.to_sympy(entry.tree)
+
+
+def _display(entry: SizeExpr) -> str:
+    """sympy's ``str`` of an entry, without importing sympy for constants."""
     constant = entry.constant
-    return constant if constant is not None else symbolic.to_sympy(entry.tree)
+    return str(constant) if constant is not None else symbolic.pexpr(symbolic.to_sympy(entry.tree))
+
+
+@dataclass(frozen=True)
+class TorchDtype:
+    """Renders like ``torch.float16``; equal only to the same dtype (never to a string)."""
+
+    name: str
+
+    def __str__(self) -> str:
+        return f"torch.{self.name}"
+
+    __repr__ = __str__
+
+    @property
+    def itemsize(self) -> int:
+        from rocm_lsp.core.dtypes import ITEMSIZE
+
+        return ITEMSIZE[self.name]
+
+
+@dataclass(frozen=True)
+class Device:
+    """Renders like ``torch.device('cuda:0')`` does: ``cuda:0``."""
+
+    type: str = "cuda"
+    index: int = 0
+
+    def __str__(self) -> str:
+        return f"{self.type}:{self.index}"
+
+    def __repr__(self) -> str:
+        return f"device(type='{self.type}', index={self.index})"
 
 
 @dataclass(frozen=True)
@@ -48,8 +86,8 @@ class Layout:
     offset_expr: SizeExpr
 
     @property
-    def dtype(self) -> str:
-        return f"torch.{self.dtype_name}"
+    def dtype(self) -> TorchDtype:
+        return TorchDtype(self.dtype_name)
 
     @property
     def size(self) -> list[Any]:
@@ -64,14 +102,14 @@ class Layout:
         return _value(self.offset_expr)
 
     @property
-    def device(self) -> str:
-        return "cuda:0"
+    def device(self) -> Device:
+        return Device()
 
     def __str__(self) -> str:
-        sizes = ", ".join(symbolic.pexpr(v) for v in self.size)
-        strides = ", ".join(symbolic.pexpr(v) for v in self.stride)
-        offset = self.offset
-        extra = "" if offset == 0 else f", offset={symbolic.pexpr(offset)}"
+        sizes = ", ".join(_display(e) for e in self.size_exprs)
+        strides = ", ".join(_display(e) for e in self.stride_exprs)
+        offset = _display(self.offset_expr)
+        extra = "" if offset == "0" else f", offset={offset}"
         return f"FixedLayout('cuda:0', torch.{self.dtype_name}, size=[{sizes}], stride=[{strides}]{extra})"
 
     __repr__ = __str__
@@ -86,8 +124,12 @@ class IRNode:
     kind: str = "Buffer"  # the IR class Inductor would show: Buffer or InputBuffer
 
     @property
-    def dtype(self) -> str:
+    def dtype_name(self) -> str:
         return self.layout.dtype_name
+
+    @property
+    def dtype(self) -> TorchDtype:
+        return self.layout.dtype
 
     @property
     def rank(self) -> int:
@@ -106,11 +148,17 @@ class IRNode:
     def get_layout(self) -> Layout:
         return self.layout
 
-    def get_dtype(self) -> str:
+    def get_dtype(self) -> TorchDtype:
         return self.layout.dtype
 
+    def get_device(self) -> Device:
+        return self.layout.device
+
     def get_numel(self) -> Any:
-        return symbolic.product(list(self.layout.size_exprs))
+        result = symbolic.to_sympy(("int", 1))
+        for value in self.layout.size:
+            result = result * value
+        return result
 
     def __str__(self) -> str:
         return f"{self.kind}(name={self.name!r}, layout={self.layout})"

@@ -322,10 +322,10 @@ class TemplateKernel:
     def _arg_defs(self) -> list[str]:
         try:
             arg_defs, _, arg_types = self.args.cpp_argdefs(
-                self.dtype_table, self.index_type, lambda name: self._buffers[name].dtype
+                self.dtype_table, self.index_type, lambda name: self._buffers[name].dtype_name
             )
         except DtypeKeyError as exc:
-            node = next(n for n in self._buffers.values() if n.dtype == exc.dtype)
+            node = next(n for n in self._buffers.values() if n.dtype_name == exc.dtype)
             raise HookError(
                 "RL209",
                 f"{node.name} has dtype {exc.dtype}, which this profile's C++ type table "

@@ -104,13 +104,14 @@ def render(
     profile_name: str | None = None,
     static: bool = False,
     seconds: float = RENDER_SECONDS,
+    warm: bool = False,
 ) -> Rendered:
     """Render with the header's nodes and vars; never raises."""
     profile = PROFILES[profile_name or header.profile]
     kernel = profile.new_kernel(header.kernel_name, header.runtime_args)
     context: dict[str, Any] = {**header.vars, **build_nodes(header, static)}
     result = Rendered(None, kernel.calls, kernel=kernel)
-    if any(decl.size and any(e.symbols for e in decl.size) for decl in header.nodes.values()):
+    if warm or any(decl.size and any(e.symbols for e in decl.size) for decl in header.nodes.values()):
         symbolic.warm_up()  # never import sympy under the budget: an interrupted import breaks it
     try:
         with time_budget(seconds):
