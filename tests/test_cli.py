@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from conftest import reference_cases, reference_results, run_cli
+from cli_support import reference_cases, reference_results, run_cli
 
 HEADER_SEED = """{#- rocm-lsp
 kernel_name = "k_jinja"

@@ -1,4 +1,4 @@
-"""Shared test helpers: where the reference material lives, how to run the CLI."""
+"""Helpers for CLI tests: where the reference material lives, how to run the CLI."""
 
 from __future__ import annotations
 
@@ -7,8 +7,6 @@ import os
 import subprocess
 import sys
 from pathlib import Path
-
-import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("ROCM_LSP_SHARED", REPO.parent / "shared"))
@@ -34,8 +32,3 @@ def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[
         timeout=120,
         check=False,
     )
-
-
-@pytest.fixture
-def cli():
-    return run_cli
