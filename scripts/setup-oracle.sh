@@ -5,11 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ -x .oracle/bin/python ] && .oracle/bin/python -c "import torch" >/dev/null 2>&1; then
-    echo "setup-oracle: .oracle already has torch $(.oracle/bin/python -c 'import torch; print(torch.__version__)' 2>/dev/null)"
+torch_version() {
+    .oracle/bin/python -c "import torch; print(torch.__version__)" 2>/dev/null
+}
+
+if [ -x .oracle/bin/python ] && version=$(torch_version); then
+    echo "setup-oracle: .oracle already has torch $version"
     exit 0
 fi
 
 python3 -m venv .oracle
 .oracle/bin/pip install -q torch==2.13.0
-echo "setup-oracle: installed torch $(.oracle/bin/python -c 'import torch; print(torch.__version__)' 2>/dev/null) in .oracle"
+echo "setup-oracle: installed torch $(torch_version) in .oracle"

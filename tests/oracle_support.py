@@ -87,11 +87,12 @@ def differences(ours: dict, theirs: dict) -> list[str]:
         problems.append(f"{len(ours_calls)} call records, torch has {len(their_calls)}")
     for i, (a, b) in enumerate(zip(ours_calls, their_calls)):
         if "oracle_error" in b:
-            problems.append(f"call {i} ({b.get('call')}): the oracle rejected it: {b['oracle_error']}")
+            problems.append(f"call {i} ({b.get('call')}): oracle rejected it: {b['oracle_error']}")
         elif a != b:
             problems.append(f"call {i} ({b.get('call')}):\n  ours:  {a!r}\n  torch: {b!r}")
     if ours_n.get("state") != theirs_n.get("state"):
-        problems.append(f"state:\n  ours:  {ours_n.get('state')!r}\n  torch: {theirs_n.get('state')!r}")
+        a, b = ours_n.get("state"), theirs_n.get("state")
+        problems.append(f"state:\n  ours:  {a!r}\n  torch: {b!r}")
     return problems
 
 
@@ -141,7 +142,7 @@ def run_oracle(cases: list[dict], python: str, timeout: float = 300) -> list[dic
         raise RuntimeError(f"torch_oracle.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     results = json.loads(proc.stdout)["results"]
     if len(results) != len(cases):
-        raise RuntimeError(f"torch_oracle.py returned {len(results)} results for {len(cases)} cases")
+        raise RuntimeError(f"torch_oracle.py gave {len(results)} results for {len(cases)} cases")
     return results
 
 

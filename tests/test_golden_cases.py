@@ -8,6 +8,7 @@ differences are the documented normalisations in :mod:`oracle_support`.
 from __future__ import annotations
 
 import pytest
+
 from oracle_cases import run_case, supported
 from oracle_support import differences, load_cases, load_expected, normalise, reference_dir
 
