@@ -61,6 +61,18 @@ class TorchDtype:
 
         return ITEMSIZE[self.name]
 
+    @property
+    def is_floating_point(self) -> bool:
+        return self.name.startswith(("float", "bfloat"))
+
+    @property
+    def is_complex(self) -> bool:
+        return self.name.startswith("complex")
+
+    @property
+    def is_signed(self) -> bool:
+        return not self.name.startswith(("uint", "bool"))
+
 
 @dataclass(frozen=True)
 class Device:

@@ -35,19 +35,30 @@ def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4)
     return "".join(lines)
 
 
+def _as_int(value: Any) -> int | None:
+    """An integer operand (also sympy's ``Integer`` node sizes), else None."""
+    if isinstance(value, (str, bytes, list, tuple, float)):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
+
+
 class InductorSandbox(SandboxedEnvironment):
     """Inductor's environment settings inside Jinja's sandbox, with bounded arithmetic."""
 
     intercepted_binops = frozenset({"**", "*"})
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        a, b = _as_int(left), _as_int(right)
         if op == "**":
-            if isinstance(left, int) and isinstance(right, int) and right > 0:
-                if abs(left) > 1 and right * max(abs(left).bit_length(), 1) > MAX_POW_BITS:
-                    raise RenderBudgetError(f"{left} ** {right} is too large to compute")
+            if a is not None and b is not None and b > 0:
+                if abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_POW_BITS:
+                    raise RenderBudgetError(f"{a} ** {b} is too large to compute")
             return operator.pow(left, right)
-        for seq, count in ((left, right), (right, left)):
-            if isinstance(seq, (str, list, tuple)) and isinstance(count, int):
+        for seq, count in ((left, b), (right, a)):
+            if isinstance(seq, (str, list, tuple)) and count is not None:
                 if len(seq) * count > MAX_SEQUENCE:
                     raise RenderBudgetError(
                         f"a {type(seq).__name__} of length {len(seq)} repeated {count} times is too "
