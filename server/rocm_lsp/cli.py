@@ -7,13 +7,13 @@ import sys
 from pathlib import Path
 
 from rocm_lsp import __version__
-from rocm_lsp.core.analysis import analyze, decode
-from rocm_lsp.core.cache import CheckCache, default_dir
-from rocm_lsp.core.check import FileReport, check_file, discover
 from rocm_lsp.core.config import SEVERITIES, Settings, from_mapping, load_pyproject
 from rocm_lsp.core.diagnostics import Severity
-from rocm_lsp.core.profiles import PROFILES
-from rocm_lsp.report_formats import FORMATS, concise
+
+# Kept here so that `rocm-lsp serve` starts without importing the analysis engine;
+# tests/test_cli.py checks they match PROFILES and FORMATS.
+PROFILE_NAMES = ("rocm-2.13", "seed")
+FORMAT_NAMES = ("concise", "github", "json", "sarif")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 
@@ -28,7 +28,7 @@ def _parser() -> argparse.ArgumentParser:
     render = sub.add_parser("render", help="write the rendered C++ to stdout, byte for byte")
     render.add_argument("file", type=Path)
     render.add_argument("--static", action="store_true", help="substitute [shapes] first")
-    render.add_argument("--profile", choices=sorted(PROFILES), help="override the header's profile")
+    render.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
@@ -37,7 +37,7 @@ def _parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser("check", help="report findings in templates (directories recurse)")
     check.add_argument("paths", nargs="+", type=Path)
-    check.add_argument("--output-format", choices=sorted(FORMATS), default="concise")
+    check.add_argument("--output-format", choices=FORMAT_NAMES, default="concise")
     check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
     check.add_argument("--ignore", help="comma-separated codes or prefixes never to report")
     check.add_argument(
@@ -45,7 +45,7 @@ def _parser() -> argparse.ArgumentParser:
         choices=list(SEVERITIES),
         help="exit 1 at this severity or above (default error)",
     )
-    check.add_argument("--profile", choices=sorted(PROFILES), help="override every header's profile")
+    check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
     check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore .rocm_lsp_cache")
     return parser
 
@@ -89,6 +89,10 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
+    from rocm_lsp.core.analysis import analyze, decode
+    from rocm_lsp.core.check import FileReport
+    from rocm_lsp.report_formats import concise
+
     path: Path = args.file
     try:
         data = path.read_bytes()
@@ -112,6 +116,10 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
+    from rocm_lsp.core.cache import CheckCache, default_dir
+    from rocm_lsp.core.check import check_file, discover
+    from rocm_lsp.report_formats import FORMATS
+
     settings = load_pyproject(Path.cwd())
     overrides = {
         key: value
