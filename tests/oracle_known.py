@@ -473,6 +473,7 @@ KNOWN: list[Known] = [
             "state": EMPTY_STATE,
         },
         _is_e12,
+        fixed="292e491",
     ),
 ]
 
