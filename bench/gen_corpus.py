@@ -251,8 +251,9 @@ def _helpers(spec: Spec) -> list[list[str]]:
         [
             "",
             f"__device__ __forceinline__ float to_float({t} v) {{",
-            "  return static_cast<float>(v);" if t == "float" else
-            "  return __builtin_bit_cast(float, static_cast<uint32_t>(v) << 16);",
+            "  return static_cast<float>(v);"
+            if t == "float"
+            else "  return __builtin_bit_cast(float, static_cast<uint32_t>(v) << 16);",
             "}",
         ],
         [
@@ -310,11 +311,7 @@ def _helpers(spec: Spec) -> list[list[str]]:
         [
             "",
             "// Layout of the operands as Inductor sees them:",
-            *[
-                f"//   {n.name}: {{{{ {n.name}.get_layout() }}}}"
-                for n in spec.nodes
-                if not n.none
-            ],
+            *[f"//   {n.name}: {{{{ {n.name}.get_layout() }}}}" for n in spec.nodes if not n.none],
         ],
     ]
     spec.rng.shuffle(sections)
@@ -342,8 +339,7 @@ def _kernel_gemm(spec: Spec) -> list[str]:
         "",
         "__global__ void __launch_bounds__(BLOCK_M * BLOCK_N / {{ unroll }})",
         f"gemm_{{{{ tag }}}}(const {t}* __restrict__ x, const {t}* __restrict__ w,",
-        f"    const {t}* __restrict__ bias, {t}* __restrict__ y,"
-        " int64_t M, int64_t N, int64_t K) {",
+        f"    const {t}* __restrict__ bias, {t}* __restrict__ y, int64_t M, int64_t N, int64_t K) {{",
         f"  __shared__ {t} xs[BLOCK_M][BLOCK_K];",
         f"  __shared__ {t} ws[BLOCK_K][BLOCK_N];",
         "  const int64_t row = blockIdx.y * BLOCK_M + threadIdx.y * {{ unroll }};",
@@ -568,8 +564,7 @@ def _launch(spec: Spec, ptr: dict[str, str]) -> list[str]:
     p = lambda name: _ptr(spec, ptr, name)  # noqa: E731
     if spec.kind == "gemm":
         return [
-            "  dim3 grid((N + {{ block_n }} - 1) / {{ block_n }},"
-            " (M + {{ block_m }} - 1) / {{ block_m }});",
+            "  dim3 grid((N + {{ block_n }} - 1) / {{ block_n }}, (M + {{ block_m }} - 1) / {{ block_m }});",
             "  dim3 block({{ block_n }}, {{ block_m }} / {{ unroll }});",
             "  hipLaunchKernelGGL(gemm_{{ tag }}, grid, block, 0, stream,",
             f"      {p('X')}, {p('W')},"
@@ -749,8 +744,10 @@ def main(argv: list[str] | None = None) -> int:
         args.count = min(args.count, 100)
     paths = generate(args.out, args.count, args.seed, args.mistakes)
     info = summary(args.out, paths)
-    print(f"{info['files']} templates, {info['lines']} lines "
-          f"({info['min_lines']}-{info['max_lines']} per file) under {args.out}\n")
+    print(
+        f"{info['files']} templates, {info['lines']} lines "
+        f"({info['min_lines']}-{info['max_lines']} per file) under {args.out}\n"
+    )
     print("| property | files |\n|---|---:|")
     for key, value in info["counts"].items():
         print(f"| {key} | {value} |")

@@ -149,9 +149,7 @@ def measure(profile: str, lines: int, seed: int, runs: int, warmup: int) -> dict
         "diagnostics": len(analysis.diagnostics),
         "cold": cold,
         "analyze": time_calls(lambda: analyze(text), runs, warmup),
-        "render_only": time_calls(
-            lambda: render(template, header, header.profile), runs, warmup
-        ),
+        "render_only": time_calls(lambda: render(template, header, header.profile), runs, warmup),
     }
 
 
@@ -171,10 +169,13 @@ def main(argv: list[str] | None = None) -> int:
     results = [measure(p, args.lines, args.seed, args.runs, args.warmup) for p in PROFILES]
 
     load_text = "" if load is None else f", load average {load:.2f} at start"
-    print(f"warm latency, {args.runs} runs each after {args.warmup} warm-up; pinned to CPU "
-          f"{cpu}{load_text}; aim <= {AIM_MS:g} ms\n")
-    print("| profile | step | lines | hook calls | p50 ms | p90 ms | p99 ms | min ms "
-          "| CPU p50 ms | aim met |")
+    print(
+        f"warm latency, {args.runs} runs each after {args.warmup} warm-up; pinned to CPU "
+        f"{cpu}{load_text}; aim <= {AIM_MS:g} ms\n"
+    )
+    print(
+        "| profile | step | lines | hook calls | p50 ms | p90 ms | p99 ms | min ms | CPU p50 ms | aim met |"
+    )
     print("|---|---|---:|---:|---:|---:|---:|---:|---:|---|")
     for r in results:
         for step in ("analyze", "render_only"):
