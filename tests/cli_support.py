@@ -23,12 +23,15 @@ def reference_results() -> dict[str, dict]:
     return {r["id"]: r for r in data["results"]}
 
 
-def run_cli(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[bytes]:
-    """Run ``python -m rocm_lsp`` as a user would."""
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[bytes]:
+    """Run ``python -m rocm_lsp`` as a user would (``env`` adds to the environment)."""
     return subprocess.run(
         [sys.executable, "-m", "rocm_lsp", *args],
         capture_output=True,
         cwd=cwd or REPO,
         timeout=120,
         check=False,
+        env={**os.environ, **(env or {})},
     )

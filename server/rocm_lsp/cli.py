@@ -30,6 +30,14 @@ def _parser() -> argparse.ArgumentParser:
     render.add_argument("--static", action="store_true", help="substitute [shapes] first")
     render.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
+    comp = sub.add_parser("compile", help="render and compile a template for the GPU here")
+    comp.add_argument("file", type=Path)
+    comp.add_argument("--check-only", action="store_true", help="device code only (no GPU needed)")
+    comp.add_argument("--output-format", choices=FORMAT_NAMES, default="concise")
+    comp.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
+    comp.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's, else a default)")
+    comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
+
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
@@ -61,12 +69,47 @@ def main(argv: list[str] | None = None) -> int:
             return _render(args)
         if args.command == "serve":
             return _serve(args)
+        if args.command == "compile":
+            return _compile(args)
         return _check(args)
     except KeyboardInterrupt:
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, not crash
         print(f"rocm-lsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from rocm_lsp.core.analysis import decode
+    from rocm_lsp.core.check import FileReport
+    from rocm_lsp.core.text import LineIndex
+    from rocm_lsp.gpu.build import build
+    from rocm_lsp.report_formats import FORMATS
+
+    path: Path = args.file
+    try:
+        text, problem = decode(path.read_bytes())
+    except OSError as exc:
+        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if text is None:
+        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
+    result = build(path, text, args.check_only, args.compiler, args.arch, args.profile)
+    report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
+    sys.stdout.write(FORMATS[args.output_format]([report]))
+    compiled = result.result
+    if compiled is not None and args.output_format == "concise":
+        state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
+        verdict = "ok" if compiled.ok else "failed"
+        print(f"{verdict}: {compiled.toolchain}, {state}", file=sys.stderr)
+        for k in compiled.resources:
+            spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""
+            print(f"  {k.name}: {k.registers} registers, {k.shared_bytes} B shared{spills}", file=sys.stderr)
+        if compiled.library:
+            print(f"  library: {compiled.library}", file=sys.stderr)
+    errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
+    return EXIT_FINDINGS if errors else EXIT_CLEAN
 
 
 def _serve(args: argparse.Namespace) -> int:

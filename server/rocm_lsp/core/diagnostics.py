@@ -93,6 +93,10 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL303", E, "size expression too large"),
     Rule("RL304", W, "symbol has no example value in [shapes]"),
     Rule("RL305", E, "bad [shapes] entry"),
+    Rule("RL401", E, "the compiler reports an error"),
+    Rule("RL402", W, "the compiler reports a warning"),
+    Rule("RL403", INFO, "not compiled here (AMD-only source on NVIDIA, or no compiler)"),
+    Rule("RL404", E, "the compiler failed without a located message (crash, timeout)"),
 )
 
 

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def register_all(server: RocmLanguageServer) -> None:
     from rocm_lsp.lsp.features import (
         code_lens,
+        compile_command,
         completion,
         configuration,
         definition,
@@ -27,6 +28,7 @@ def register_all(server: RocmLanguageServer) -> None:
         diagnostics,
         hover,
         code_lens,
+        compile_command,
         preview,
         inlay_hints,
         completion,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from rocm_lsp.lsp.features.compile_command import COMPILE, lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
 
 PREVIEW = "rocm-lsp.preview"
@@ -23,4 +24,8 @@ def register(server: RocmLanguageServer) -> None:
             where = snapshot.positions.range(site.call_span)
             command = lsp.Command(title="Preview C++", command=PREVIEW, arguments=[uri])
             lenses.append(lsp.CodeLens(range=where, command=command))
+            title = lens_title(ls, uri, snapshot.version)
+            lenses.append(
+                lsp.CodeLens(range=where, command=lsp.Command(title=title, command=COMPILE, arguments=[uri]))
+            )
         return lenses

@@ -12,7 +12,11 @@ DEBOUNCE_SECONDS = 0.1  # well inside the 150 ms budget after the last keystroke
 
 
 def items(ls: RocmLanguageServer, snapshot: Snapshot) -> list[lsp.Diagnostic]:
-    found = ls.settings.filter(snapshot.analysis.diagnostics)
+    found = list(snapshot.analysis.diagnostics)
+    outcome = ls.compile_outcomes.get(snapshot.uri)
+    if outcome is not None and outcome.version == snapshot.version:
+        found += outcome.diagnostics  # compiler messages stay until the next edit
+    found = ls.settings.filter(found)
     return [convert.diagnostic(d, snapshot.positions, snapshot.uri) for d in found]
 
 

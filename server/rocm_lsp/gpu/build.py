@@ -1,0 +1,97 @@
+"""Template → rendered source with ``#line`` directives → compiler → findings on template lines."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+from rocm_lsp.core.analysis import Analysis, analyze
+from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.text import Span
+from rocm_lsp.gpu.compile import CompileResult, compile_source
+from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
+
+
+@dataclass
+class Build:
+    analysis: Analysis
+    result: CompileResult | None
+    toolchain: Toolchain | None
+    diagnostics: list[Diagnostic]  # on the template: render errors, then compiler messages
+
+
+def source_for_compiler(analysis: Analysis, filename: str) -> str:
+    """The rendered text with ``#line`` directives that point back into the template."""
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    try:
+        from rocm_lsp.core.line_map import line_map, with_line_directives
+    except ImportError:  # pragma: no cover - the mapper is part of the package
+        return analysis.rendered.text
+    return with_line_directives(analysis.rendered.text, line_map(analysis), filename)
+
+
+def _span_of_line(analysis: Analysis, line: int, column: int) -> Span:
+    index = analysis.index
+    row = max(0, min(line - 1, index.line_count - 1))
+    span = index.line_span(row)
+    text = analysis.text[span.start : span.end]
+    if column > 0:
+        start = min(span.start + column - 1, span.end)
+        return Span(start, span.end)
+    lead = len(text) - len(text.lstrip())
+    return Span(span.start + lead, span.end)
+
+
+def _def_kernel_span(analysis: Analysis) -> Span:
+    if analysis.outline is not None:
+        for site in analysis.outline.sites:
+            if site.hook == "def_kernel" and site.call_span is not None:
+                return site.call_span
+    return Span(0, 0)
+
+
+def build(
+    path: Path,
+    text: str,
+    check_only: bool = False,
+    compiler: str | None = None,
+    arch: str | None = None,
+    profile: str | None = None,
+    cancel: threading.Event | None = None,
+) -> Build:
+    """Render and compile one template; every outcome becomes template diagnostics."""
+    analysis = analyze(text, profile)
+    errors = [d for d in analysis.diagnostics if d.severity.label == "error"]
+    rendered = analysis.rendered
+    if rendered is None or rendered.text is None:
+        return Build(analysis, None, None, errors)
+    try:
+        tool = discover(compiler, arch)
+    except NoToolchain as exc:
+        return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
+    filename = str(path)
+    source = source_for_compiler(analysis, filename)
+    result = compile_source(source, filename, tool, check_only=check_only, cancel=cancel)
+    if result.note == "cancelled":
+        return Build(analysis, result, tool, [])
+    found: list[Diagnostic] = []
+    if result.note and not result.ok and not result.messages:
+        code = "RL403" if "AMD-only" in result.note else "RL404"
+        found.append(make(code, result.note, _def_kernel_span(analysis)))
+    for msg in result.messages:
+        code = "RL401" if msg.severity == "error" else "RL402"
+        if Path(msg.file).resolve() == path.resolve() or msg.file == filename:
+            found.append(
+                make(
+                    code,
+                    f"{Path(tool.compiler).name}: {msg.message}",
+                    _span_of_line(analysis, msg.line, msg.column),
+                )
+            )
+        else:
+            where = f"{msg.file}:{msg.line}"
+            found.append(
+                make(code, f"{Path(tool.compiler).name} ({where}): {msg.message}", _def_kernel_span(analysis))
+            )
+    return Build(analysis, result, tool, found)

@@ -1,0 +1,289 @@
+"""Compile a rendered kernel into a shared library, cached by content, with compiler
+messages mapped back to template lines and per-kernel resource usage.
+
+The compiler runs as a child process with a timeout; the result is plain data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, flags
+
+COMPILE_TIMEOUT_S = 120.0
+CK_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]ck(?:_tile)?/', re.M)
+# nvcc: "k.hip.jinja(12): error: identifier "x" is undefined"; clang: "k.hip.jinja:12:5: error: …"
+_NVCC_MSG = re.compile(
+    r"^(?P<file>[^\s(][^(]*)\((?P<line>\d+)\): (?P<sev>error|warning|remark)(?: #[\w-]+)?: (?P<msg>.*)$"
+)
+_CLANG_MSG = re.compile(
+    r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?P<col>\d+): "
+    r"(?P<sev>fatal error|error|warning|remark): (?P<msg>.*)$"
+)
+_PTXAS_FN = re.compile(
+    r"ptxas info\s*: (?:Compiling entry function|Function properties for) '?(?P<fn>[\w$]+)'?"
+)
+_PTXAS_USED = re.compile(r"ptxas info\s*: Used (?P<regs>\d+) registers(?:.*?(?P<smem>\d+) bytes smem)?")
+_PTXAS_SPILL = re.compile(
+    r"(?P<stack>\d+) bytes stack frame, (?P<stores>\d+) bytes spill stores, (?P<loads>\d+) bytes spill loads"
+)
+_AMD_RESOURCE = re.compile(
+    r"remark: .*?Function Name: (?P<fn>\S+)"
+    r"|remark: .*?(?P<key>VGPRs|SGPRs|ScratchSize \[bytes/lane\]|LDS Size \[bytes/block\]|AGPRs): "
+    r"(?P<value>\d+)"
+)
+
+
+@dataclass(frozen=True)
+class CompilerMessage:
+    file: str
+    line: int  # 1-based, in ``file`` (the template, thanks to #line directives)
+    column: int  # 1-based, 0 when the compiler gives none
+    severity: str  # error | warning | info
+    message: str
+
+
+@dataclass
+class KernelResources:
+    name: str
+    registers: int | None = None
+    spill_stores: int | None = None
+    spill_loads: int | None = None
+    shared_bytes: int | None = None
+    stack_bytes: int | None = None
+    extra: dict[str, int] = field(default_factory=dict)
+
+
+@dataclass
+class CompileResult:
+    ok: bool
+    library: str | None
+    messages: list[CompilerMessage]
+    resources: list[KernelResources]
+    seconds: float
+    cached: bool
+    command: list[str]
+    toolchain: str
+    note: str = ""  # a reason when nothing was compiled (e.g. AMD-only source on NVIDIA)
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> CompileResult:
+        data = json.loads(text)
+        data["messages"] = [CompilerMessage(**m) for m in data["messages"]]
+        data["resources"] = [KernelResources(**r) for r in data["resources"]]
+        return cls(**data)
+
+
+def amd_only_reason(source: str) -> str | None:
+    """Why a source cannot build on NVIDIA (Composable Kernel is AMD-only), if it cannot."""
+    if CK_INCLUDE.search(source):
+        return (
+            "this kernel includes Composable Kernel headers, which are AMD-only (_Float16, "
+            "__builtin_amdgcn_*): it compiles with hipcc for AMD GPUs, not with nvcc"
+        )
+    return None
+
+
+def cache_dir() -> Path:
+    if os.environ.get("ROCM_LSP_CACHE_DIR"):
+        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / "build"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rocm-lsp" / "build"
+
+
+def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
+    digest = hashlib.sha256()
+    for part in (source, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
+        digest.update(part.encode())
+        digest.update(b"\0")
+    if tool.platform == "nvidia":
+        digest.update(compat_fingerprint().encode())
+    return digest.hexdigest()
+
+
+def parse_messages(output: str, default_file: str) -> list[CompilerMessage]:
+    out = []
+    for line in output.splitlines():
+        m = _NVCC_MSG.match(line) or _CLANG_MSG.match(line)
+        if not m:
+            continue
+        sev = m.group("sev")
+        severity = "error" if "error" in sev else "warning" if sev == "warning" else "info"
+        col = int(m.groupdict().get("col") or 0)
+        out.append(
+            CompilerMessage(
+                m.group("file") or default_file, int(m.group("line")), col, severity, m.group("msg")
+            )
+        )
+    return out
+
+
+def parse_resources(output: str) -> list[KernelResources]:
+    kernels: dict[str, KernelResources] = {}
+    current: KernelResources | None = None
+    for line in output.splitlines():
+        if m := _PTXAS_FN.search(line):
+            current = kernels.setdefault(m.group("fn"), KernelResources(m.group("fn")))
+        elif (m := _PTXAS_SPILL.search(line)) and current is not None:
+            current.stack_bytes = int(m.group("stack"))
+            current.spill_stores = int(m.group("stores"))
+            current.spill_loads = int(m.group("loads"))
+        elif (m := _PTXAS_USED.search(line)) and current is not None:
+            current.registers = int(m.group("regs"))
+            smem = re.search(r"(\d+) bytes smem", line)
+            current.shared_bytes = int(smem.group(1)) if smem else 0
+        elif m := _AMD_RESOURCE.search(line):
+            if m.group("fn"):
+                current = kernels.setdefault(m.group("fn"), KernelResources(m.group("fn")))
+            elif current is not None:
+                key, value = m.group("key"), int(m.group("value"))
+                if key == "VGPRs":
+                    current.registers = value
+                elif key.startswith("LDS"):
+                    current.shared_bytes = value
+                elif key.startswith("Scratch"):
+                    current.stack_bytes = value
+                else:
+                    current.extra[key] = value
+    return list(kernels.values())
+
+
+def _run_compiler(
+    command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None
+) -> tuple[str, bool, str]:
+    """(output, succeeded, reason) — the child is killed on timeout or cancellation."""
+    try:
+        proc = subprocess.Popen(
+            command,
+            cwd=cwd,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,  # its own process group: a kill reaches the children too
+        )
+    except OSError as exc:
+        return "", False, f"cannot run {command[0]}: {exc}"
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            output, _ = proc.communicate(timeout=0.1)
+            break
+        except subprocess.TimeoutExpired:
+            if cancel is not None and cancel.is_set():
+                _kill(proc)
+                return "", False, "cancelled"
+            if time.monotonic() > deadline:
+                _kill(proc)
+                return "", False, f"the compiler did not finish within {timeout:g} s and was stopped"
+    if proc.returncode != 0:
+        return output, False, f"{Path(command[0]).name} exited with status {proc.returncode}"
+    return output, True, ""
+
+
+def _kill(proc: subprocess.Popen[str]) -> None:
+    """Kill the compiler and everything it started (cc1plus, ptxas, …)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except OSError:
+        proc.kill()
+    proc.communicate()
+
+
+def _atomic_write(path: Path, data: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def compile_source(
+    source: str,
+    filename: str,
+    tool: Toolchain,
+    check_only: bool = False,
+    timeout: float = COMPILE_TIMEOUT_S,
+    root: Path | None = None,
+    cancel: threading.Event | None = None,
+) -> CompileResult:
+    """Build ``source`` (already carrying ``#line`` directives naming ``filename``)."""
+    reason = amd_only_reason(source) if tool.platform == "nvidia" else None
+    if reason:
+        return CompileResult(False, None, [], [], 0.0, False, [], tool.describe(), note=reason)
+    command_flags = flags(tool, "check" if check_only else "so")
+    key = cache_key(source, tool, command_flags)
+    folder = (root or cache_dir()) / key[:2] / key
+    artifact = folder / ("kernel.cubin" if check_only else "kernel.so")
+    report = folder / "result.json"
+    if report.exists() and (artifact.exists() or not (folder / "ok").exists()):
+        try:
+            cached = CompileResult.from_json(report.read_text(encoding="utf-8"))
+            cached.cached = True
+            return cached
+        except (OSError, ValueError, TypeError, KeyError):
+            pass
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        work = Path(tempfile.mkdtemp(dir=folder, prefix=".build-"))
+    except OSError as exc:
+        return CompileResult(
+            False, None, [], [], 0.0, False, [], tool.describe(), note=f"cannot write the build cache: {exc}"
+        )
+    src = work / "kernel.hip.cpp"
+    src.write_text(source, encoding="utf-8")
+    out = work / artifact.name
+    command = [tool.compiler, *command_flags, str(src), "-o", str(out)]
+    start = time.perf_counter()
+    output, ok, note = _run_compiler(command, work, timeout, cancel)
+    ok = ok and out.exists()
+    if not ok and not note:
+        note = f"{Path(tool.compiler).name} failed"
+    seconds = time.perf_counter() - start
+    messages = parse_messages(output, filename)
+    if not ok and not any(m.severity == "error" for m in messages) and output.strip():
+        note = (note + ": " if note else "") + output.strip().splitlines()[-1][:400]
+    result = CompileResult(
+        ok,
+        str(artifact) if ok else None,
+        messages,
+        parse_resources(output),
+        seconds,
+        False,
+        command,
+        tool.describe(),
+        note,
+    )
+    transient = note == "cancelled" or "did not finish" in note
+    try:
+        if transient:
+            pass  # a cancelled or timed-out build says nothing about the source: never cached
+        elif ok:
+            os.replace(out, artifact)
+            (folder / "ok").write_text("")
+            _atomic_write(report, result.to_json())
+        else:
+            _atomic_write(report, result.to_json())
+    except OSError as exc:
+        result.note = f"built, but the cache could not be written: {exc}"
+    finally:
+        for leftover in work.glob("*"):
+            leftover.unlink(missing_ok=True)
+        work.rmdir()
+    return result

@@ -1,0 +1,102 @@
+"""The ``rocm-lsp.compile`` command (and Compile lens): build the rendered kernel with the
+GPU toolchain here, with ``$/progress`` and cancel; compiler messages become diagnostics
+on template lines, and the lens title shows the outcome."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.uris import to_fs_path
+
+from rocm_lsp.lsp.server import RocmLanguageServer, is_template
+
+COMPILE = "rocm-lsp.compile"
+
+
+@dataclass
+class CompileOutcome:
+    version: int | None
+    title: str  # for the lens
+    summary: str  # for the command's result and the message
+    diagnostics: list  # core Diagnostics on template lines
+
+
+def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
+    outcome = ls.compile_outcomes.get(uri)
+    if outcome is None or outcome.version != version:
+        return "Compile"
+    return outcome.title
+
+
+def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Build
+    result = build.result
+    errors = sum(1 for d in build.diagnostics if d.severity.label == "error")
+    if result is None:
+        reason = build.diagnostics[0].message if build.diagnostics else "nothing to compile"
+        return "Compile: not compiled", reason
+    if result.note and not result.ok and not result.messages:
+        return "Compile: not compiled", result.note
+    if not result.ok:
+        return f"Compile ✗ {errors} error{'s' if errors != 1 else ''}", f"compile failed: {errors} error(s)"
+    parts = []
+    for k in result.resources[:1]:
+        parts.append(f"{k.registers} regs")
+        parts.append(f"{k.spill_stores or 0} B spills")
+        parts.append(f"{(k.shared_bytes or 0) / 1024:.1f} KiB smem")
+    timing = "cached" if result.cached else f"{result.seconds:.1f} s"
+    detail = ", ".join(parts)
+    title = f"Compile ✓ {detail} ({timing})" if parts else f"Compile ✓ ({timing})"
+    return title, f"compiled with {result.toolchain} in {timing}" + (f": {detail}" if detail else "")
+
+
+def register(server: RocmLanguageServer) -> None:
+    @server.command(COMPILE)
+    async def compile_command(ls: RocmLanguageServer, uri: str) -> str | None:
+        if not is_template(uri):
+            return None
+        snapshot = await ls.snapshot(uri)
+        if snapshot is None:
+            return None
+        from rocm_lsp.gpu.build import build
+
+        token = str(uuid.uuid4())
+        cancel = threading.Event()
+        progress = ls.work_done_progress
+        try:
+            await progress.create_async(token)
+            progress.begin(token, lsp.WorkDoneProgressBegin(title="rocm-lsp: compiling", cancellable=True))
+            watched = progress.tokens.get(token)
+        except Exception:  # noqa: BLE001 - clients without progress still get the result
+            watched = None
+        text = snapshot.analysis.text
+        path = Path(to_fs_path(uri) or uri)
+        settings = ls.gpu_settings
+        task = asyncio.get_running_loop().run_in_executor(
+            None,
+            lambda: build(
+                path, text, False, settings.get("compiler"), settings.get("arch"), ls.settings.profile, cancel
+            ),
+        )
+        while not task.done():
+            if watched is not None and watched.cancelled():
+                cancel.set()
+            await asyncio.sleep(0.05)
+        result = task.result()
+        title, summary = _describe(result)
+        if cancel.is_set():
+            title, summary = "Compile (cancelled)", "compile cancelled"
+        ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
+        if watched is not None:
+            progress.end(token, lsp.WorkDoneProgressEnd(message=summary))
+        from rocm_lsp.lsp.features import diagnostics
+
+        await diagnostics.publish(ls, uri)
+        caps = ls.client_capabilities.workspace
+        if caps is not None and caps.code_lens is not None and caps.code_lens.refresh_support:
+            ls.workspace_code_lens_refresh(None)
+        return summary

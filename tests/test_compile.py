@@ -1,0 +1,116 @@
+"""The compile path: compiler discovery, messages and resources, caching, timeouts, and
+``rocm-lsp compile`` on the shipped templates (nvcc is on CI machines; no GPU needed)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import stat
+from pathlib import Path
+
+import pytest
+
+from cli_support import REPO, run_cli
+from rocm_lsp.gpu.compile import amd_only_reason, compile_source, parse_messages, parse_resources
+from rocm_lsp.gpu.toolchain import Toolchain
+
+NVCC = shutil.which("nvcc") or ("/usr/local/bin/nvcc" if Path("/usr/local/bin/nvcc").exists() else None)
+needs_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc is not installed (CI machines have it)")
+
+PTXAS = """\
+ptxas info    : 0 bytes gmem
+ptxas info    : Compiling entry function '_Z3addPKfPfi' for 'sm_90'
+ptxas info    : Function properties for _Z3addPKfPfi
+    0 bytes stack frame, 8 bytes spill stores, 4 bytes spill loads
+ptxas info    : Used 10 registers, used 1 barriers, 1024 bytes smem
+ptxas info    : Compile time = 40.217 ms
+"""
+
+
+def test_parse_nvcc_and_clang_messages() -> None:
+    out = (
+        'k.hip.jinja(12): error: identifier "undeclared" is undefined\n'
+        "  int x = undeclared;\n"
+        'k.hip.jinja(30): warning #177-D: variable "y" was declared but never referenced\n'
+        "k.hip.jinja:7:5: error: use of undeclared identifier 'z'\n"
+    )
+    msgs = parse_messages(out, "k.hip.jinja")
+    assert [(m.file, m.line, m.column, m.severity) for m in msgs] == [
+        ("k.hip.jinja", 12, 0, "error"),
+        ("k.hip.jinja", 30, 0, "warning"),
+        ("k.hip.jinja", 7, 5, "error"),
+    ]
+    assert msgs[0].message == 'identifier "undeclared" is undefined'
+
+
+def test_parse_ptxas_resources() -> None:
+    (k,) = parse_resources(PTXAS)
+    assert (k.name, k.registers, k.shared_bytes, k.spill_stores, k.spill_loads, k.stack_bytes) == (
+        "_Z3addPKfPfi", 10, 1024, 8, 4, 0,
+    )  # fmt: skip
+
+
+def test_ck_is_amd_only() -> None:
+    source = (REPO / "templates" / "ck_universal_gemm.hip.jinja").read_text()
+    from rocm_lsp.core.analysis import analyze
+
+    rendered = analyze(source).rendered.text
+    assert "Composable Kernel" in amd_only_reason(rendered)
+    assert amd_only_reason("#include <hip/hip_runtime.h>\n") is None
+
+
+def test_compiler_timeout_is_reported_and_not_cached(tmp_path: Path) -> None:
+    fake = tmp_path / "nvcc"
+    fake.write_text("#!/bin/sh\nsleep 30\n")
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    tool = Toolchain("nvidia", str(fake), "sm_90", "fake 1.0", "setting")
+    result = compile_source("int x;\n", "k.hip.jinja", tool, timeout=0.5, root=tmp_path / "cache")
+    assert not result.ok
+    assert result.note == "the compiler did not finish within 0.5 s and was stopped"
+    again = compile_source("int x;\n", "k.hip.jinja", tool, timeout=0.5, root=tmp_path / "cache")
+    assert not again.cached
+
+
+@needs_nvcc
+def test_compile_is_cached_by_content(tmp_path: Path) -> None:
+    tool = Toolchain("nvidia", NVCC, "sm_90", "nvcc", "setting")
+    src = "__global__ void k(float* x) { x[threadIdx.x] = 1.0f; }\n"
+    first = compile_source(src, "k.hip.jinja", tool, check_only=True, root=tmp_path)
+    second = compile_source(src, "k.hip.jinja", tool, check_only=True, root=tmp_path)
+    assert first.ok and not first.cached
+    assert second.ok and second.cached and second.library == first.library
+    assert [k.registers for k in second.resources] == [k.registers for k in first.resources]
+
+
+@needs_nvcc
+@pytest.mark.parametrize("name", ["gemm_bias_fp16.hip.jinja"])
+def test_shipped_templates_compile_check_only(name: str, tmp_path: Path) -> None:
+    env_cache = {"ROCM_LSP_CACHE_DIR": str(tmp_path)}
+    proc = run_cli(
+        "compile", "--check-only", "--output-format", "json", str(REPO / "templates" / name), env=env_cache
+    )
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    assert json.loads(proc.stdout) == []
+
+
+def test_ck_template_says_why_it_is_not_compiled(tmp_path: Path) -> None:
+    proc = run_cli(
+        "compile", "--check-only", str(REPO / "templates" / "ck_universal_gemm.hip.jinja"),
+        env={"ROCM_LSP_CACHE_DIR": str(tmp_path), "PATH": os.environ["PATH"]},
+    )  # fmt: skip
+    out = proc.stdout.decode()
+    if NVCC is None:
+        assert "no HIP compiler found" in out
+    else:
+        assert "RL403 this kernel includes Composable Kernel headers, which are AMD-only" in out
+    assert proc.returncode == 0
+
+
+def test_no_compiler_is_a_clear_message(tmp_path: Path) -> None:
+    proc = run_cli(
+        "compile", "--check-only", "--compiler", str(tmp_path / "missing-nvcc"),
+        str(REPO / "templates" / "gemm_bias_fp16.hip.jinja"),
+        env={"ROCM_LSP_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
+    )  # fmt: skip
+    assert "RL403 no HIP compiler found" in proc.stdout.decode()
