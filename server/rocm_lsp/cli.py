@@ -38,6 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's, else a default)")
     comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
+    bench = sub.add_parser("bench", help="compile, check against [bench].reference and time on the GPU")
+    bench.add_argument("file", type=Path)
+    bench.add_argument("--output-format", choices=("text", "json"), default="text")
+    bench.add_argument("--python", help="the benchmark interpreter, with torch (default: this one)")
+    bench.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
+    bench.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's)")
+    bench.add_argument("--timeout", type=float, default=180.0, help="seconds before the worker is killed")
+
     serve = sub.add_parser("serve", help="run the language server (stdio by default)")
     serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
@@ -71,6 +79,8 @@ def main(argv: list[str] | None = None) -> int:
             return _serve(args)
         if args.command == "compile":
             return _compile(args)
+        if args.command == "bench":
+            return _bench(args)
         return _check(args)
     except KeyboardInterrupt:
         return EXIT_USAGE
@@ -110,6 +120,47 @@ def _compile(args: argparse.Namespace) -> int:
             print(f"  library: {compiled.library}", file=sys.stderr)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     return EXIT_FINDINGS if errors else EXIT_CLEAN
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import json
+
+    from rocm_lsp.core.analysis import decode
+    from rocm_lsp.gpu.bench import benchmark
+
+    path: Path = args.file
+    try:
+        text, problem = decode(path.read_bytes())
+    except OSError as exc:
+        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if text is None:
+        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
+        return EXIT_FINDINGS
+    outcome = benchmark(path, text, args.python, args.compiler, args.arch, None, args.timeout)
+    matched = (outcome.report.get("check") or {}).get("status") in ("matched", "skipped", None)
+    if args.output_format == "json":
+        doc = {
+            "ok": outcome.ok,
+            "summary": outcome.message,
+            "report": outcome.report,
+            "previous": outcome.previous,
+        }
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        print(f"{path}: {outcome.message}")
+        report = outcome.report
+        if outcome.ok:
+            timing = report.get("timing", {})
+            print(f"  device: {report.get('device')} ({report.get('backend')}, torch {report.get('torch')})")
+            print(
+                f"  time: median {timing.get('median'):.4g} ms, p20 {timing.get('p20'):.4g}, "
+                f"p80 {timing.get('p80'):.4g}, n={timing.get('count')} (L2 flushed, CUDA events)"
+            )
+            for out in (report.get("check") or {}).get("outputs", []):
+                state = "matches" if out.get("matched") else "DOES NOT MATCH"
+                print(f"  {out.get('name')}: {state} the reference (max abs err {out.get('max_abs_error')})")
+    return EXIT_CLEAN if outcome.ok and matched else EXIT_FINDINGS
 
 
 def _serve(args: argparse.Namespace) -> int:

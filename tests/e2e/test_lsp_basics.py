@@ -24,7 +24,7 @@ async def test_capabilities(client: LanguageClient) -> None:
     assert set(caps.completion_provider.trigger_characters) >= {".", "["}
     assert caps.signature_help_provider is not None
     assert caps.definition_provider and caps.document_symbol_provider
-    commands = {"rocm-lsp.preview", "rocm-lsp.render", "rocm-lsp.compile"}
+    commands = {"rocm-lsp.preview", "rocm-lsp.render", "rocm-lsp.compile", "rocm-lsp.benchmark"}
     assert set(caps.execute_command_provider.commands) >= commands
     # pull diagnostics only for clients that support them (Neovim 0.10 yes, VS Code 1.65 profile no)
     assert (caps.diagnostic_provider is not None) == pulls(client)
@@ -98,6 +98,7 @@ async def test_lenses_and_preview_command(client: LanguageClient) -> None:
     assert [(lens.command.title, lens.command.command, lens.command.arguments) for lens in lenses] == [
         ("Preview C++", "rocm-lsp.preview", (URI,)),
         ("Compile", "rocm-lsp.compile", (URI,)),
+        ("Benchmark", "rocm-lsp.benchmark", (URI,)),
     ]
     assert lenses[0].range.start == position(GEMM, "kernel.def_kernel(", 0)
     target = await client.workspace_execute_command_async(

@@ -379,7 +379,7 @@ def _import_torch() -> Any:
     except ImportError as exc:
         raise WorkerError(
             f"torch cannot be imported by the benchmark interpreter {sys.executable}: {exc}; "
-            "set rocmLsp.benchmarkPython to a Python with torch installed",
+            "set rocmLsp.benchmarkInterpreter to a Python with torch installed",
             "torch",
         ) from None
     return torch

@@ -57,7 +57,8 @@ class RocmLanguageServer(LanguageServer):
         self.pull_diagnostics = False
         self.previews: dict[str, str] = {}  # template uri -> preview file path
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
-        self.gpu_settings: dict[str, str] = {}  # compiler / arch overrides
+        self.gpu_settings: dict[str, str] = {}  # compiler / arch / benchmarkInterpreter
+        self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self._analyses: dict[str, _Pending] = {}
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(

@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def register_all(server: RocmLanguageServer) -> None:
     from rocm_lsp.lsp.features import (
+        benchmark_command,
         code_lens,
         compile_command,
         completion,
@@ -29,6 +30,7 @@ def register_all(server: RocmLanguageServer) -> None:
         hover,
         code_lens,
         compile_command,
+        benchmark_command,
         preview,
         inlay_hints,
         completion,

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from rocm_lsp.lsp.features.benchmark_command import BENCHMARK
+from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
 from rocm_lsp.lsp.features.compile_command import COMPILE, lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -24,8 +26,11 @@ def register(server: RocmLanguageServer) -> None:
             where = snapshot.positions.range(site.call_span)
             command = lsp.Command(title="Preview C++", command=PREVIEW, arguments=[uri])
             lenses.append(lsp.CodeLens(range=where, command=command))
-            title = lens_title(ls, uri, snapshot.version)
-            lenses.append(
-                lsp.CodeLens(range=where, command=lsp.Command(title=title, command=COMPILE, arguments=[uri]))
-            )
+            for title, name in (
+                (lens_title(ls, uri, snapshot.version), COMPILE),
+                (bench_title(ls, uri, snapshot.version), BENCHMARK),
+            ):
+                lenses.append(
+                    lsp.CodeLens(range=where, command=lsp.Command(title=title, command=name, arguments=[uri]))
+                )
         return lenses

@@ -20,7 +20,8 @@ def apply(server: RocmLanguageServer, options: Any) -> None:
             server.log_warning(f"rocm-lsp: settings must be an object, got {type(options).__name__}")
         return
     known = {k: v for k, v in options.items() if k not in SERVER_ONLY_KEYS}
-    server.gpu_settings = {k: str(v) for k, v in options.items() if k in ("compiler", "arch") and v}
+    gpu_keys = ("compiler", "arch", "benchmarkInterpreter")
+    server.gpu_settings = {k: str(v) for k, v in options.items() if k in gpu_keys and v}
     settings = from_mapping(known, Settings())
     for warning in settings.warnings:
         server.log_warning(f"rocm-lsp: {warning}")
