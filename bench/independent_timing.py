@@ -1,0 +1,80 @@
+"""An independent timing of a template's compiled kernel, to check the Benchmark lens.
+
+Builds the kernel with rocm-lsp (cached), then times it here with Triton's ``do_bench``
+(CUDA events, L2 flushed between runs, median) on tensors this script allocates itself,
+and times torch's own op for the same work: the ``[bench].reference`` expression.
+Usage (on a GPU machine): ``python bench/independent_timing.py TEMPLATE``.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import json
+import sys
+from pathlib import Path
+
+import torch
+from triton.testing import do_bench
+
+from rocm_lsp.gpu.bench_request import make_request
+from rocm_lsp.gpu.build import build
+
+CTYPES = {"c_int32": ctypes.c_int32, "c_int64": ctypes.c_int64, "c_uint32": ctypes.c_uint32}
+
+
+def main(template: str) -> None:
+    path = Path(template)
+    built = build(path, path.read_text())
+    assert built.result is not None and built.result.ok, [d.message for d in built.diagnostics]
+    req = make_request(built.analysis, built.result.library)
+    lib = ctypes.CDLL(req["library"])
+    fn = getattr(lib, req["symbol"])
+    tensors = {}
+    for name, node in req["nodes"].items():
+        if node is None:
+            tensors[name] = None
+            continue
+        dtype = getattr(torch, node["dtype"])
+        base = torch.randn(node["storage_numel"], device="cuda").to(dtype)
+        tensors[name] = torch.as_strided(base, node["size"], node["stride"], node["offset"])
+    stream = torch.cuda.current_stream().cuda_stream
+    args: list = []
+    for arg in req["args"]:
+        kind = arg["kind"]
+        if kind == "buffer":
+            args.append(ctypes.c_void_p(tensors[arg["node"]].data_ptr()))
+        elif kind in ("size", "size_arg", "runtime"):
+            args.append(CTYPES.get(arg["ctype"], ctypes.c_int64)(arg["value"]))
+        elif kind in ("workspace_size", "workspace"):
+            args.append(None)
+        elif kind == "stream":
+            args.append(ctypes.c_void_p(stream))
+    fn.restype = ctypes.c_int
+
+    def run() -> None:
+        rc = fn(*args)
+        if rc != 0:
+            raise RuntimeError(f"kernel returned {rc}")
+
+    kernel_ms = do_bench(run, warmup=25, rep=200, return_mode="median")
+    scope = {"torch": torch, "F": torch.nn.functional, **tensors}
+    reference = req["reference"]
+    torch_ms = do_bench(lambda: eval(reference, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
+    result = {
+        "template": path.name,
+        "device": torch.cuda.get_device_name(),
+        "kernel_ms_do_bench": kernel_ms,
+        "torch_reference_ms_do_bench": torch_ms,
+        "reference": reference,
+        "flops": req.get("flops"),
+        "bytes": req.get("bytes"),
+    }
+    if req.get("flops"):
+        result["kernel_tflops"] = req["flops"] / kernel_ms / 1e9
+        result["torch_tflops"] = req["flops"] / torch_ms / 1e9
+    result["kernel_tb_per_s"] = req["bytes"] / kernel_ms / 1e9
+    print(json.dumps(result, indent=1))
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
