@@ -35,6 +35,11 @@ async def client(lsp_client: LanguageClient, request: pytest.FixtureRequest):
     )
     lsp_client.client_name = request.param  # type: ignore[attr-defined]
     _record_versions(lsp_client)
+
+    @lsp_client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)
+    def refresh(params: None) -> None:  # VS Code re-requests lenses; the tests ask themselves
+        return None
+
     lsp_client.init_result = await lsp_client.initialize_session(params)  # type: ignore[attr-defined]
     yield
     await lsp_client.shutdown_session()

@@ -15,11 +15,16 @@ where every character came from:
   the data starts on plus k;
 * an expression's value (a hook such as ``check_not_null`` expanding to several lines, a filter,
   a variable) maps, every line of it, to the expression's line;
-* text a macro, a ``{% call %}`` body, a ``{% set %}`` block or a ``{% filter %}`` block produced
-  maps to the lines of that macro or block (``nested``), as a C++ compiler reports an error in a
-  template's definition. Where a template post-processes such text in a way the markers would
-  change (``|length``, ``|trim``, passing it to a hook…), the map falls back to the line of the
-  expression that emits it (``nested=False``).
+* text a macro, a ``{% call %}`` body or a ``{% set %}`` block produced maps to the lines of
+  that macro or block (``nested``), as a C++ compiler reports an error in a template's
+  definition, not at its use;
+* text that came out changed (a ``{% filter %}`` block, ``{{ m()|upper }}``) maps, with all that
+  its outermost expression or statement emitted, to that expression's or statement's line.
+
+Where the markers would change what the template computes (``{{ m()|length }}``,
+``{{ m()|trim }}``, macro text passed to a hook…), the stripped text differs and the map is made
+again with markers only outside macros and blocks (``nested=False``): then a macro's text maps
+to the line of the expression that calls it.
 
 A rendered line gets the template line of its first non-blank character (a blank line: of its
 first character). Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as for the C preprocessor.
@@ -28,6 +33,7 @@ first character). Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as for the
 from __future__ import annotations
 
 import bisect
+import copy
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,10 +43,10 @@ from jinja2 import nodes
 
 from rocm_lsp.core.analysis import Analysis, needs_sympy
 from rocm_lsp.core.jinja_env import compile_template, environment
-from rocm_lsp.core.render import parse, render
+from rocm_lsp.core.render import render
 
-# Markers in Unicode's supplementary private use area B: a template never prints them, and no
-# filter changes them (they are not blank, not cased, not line breaks).
+# Markers in Unicode's supplementary private use area B: templates do not print them (a text
+# that holds one is not traced), and filters leave them alone (not blank, not cased, no breaks).
 _BEGIN = "\U0010ff00"  # _BEGIN, item number in _DIGITS, _SEP: an output item starts
 _SEP = "\U0010ff01"
 _END = "\U0010ff02"  # the innermost open item ends
@@ -65,9 +71,11 @@ class LineMap:
 
     ``lines[i]`` is the 1-based template line of rendered line ``i`` (0-based), where the rendered
     lines are the text split at ``\\n``, ``\\r\\n`` and ``\\r`` (a final line break starts no line).
-    ``verbatim[i]`` says that rendered line ``i`` is template data copied whole: it equals the
-    template line's text. ``nested`` says whether text from macros and blocks maps to their own
-    lines (True) or to the line of the expression or statement that emits it (False).
+    ``verbatim[i]`` says that rendered line ``i`` is template data copied whole, from the start of
+    a template line to its break: it equals the template line's text (False does not say it
+    differs: a line cut by whitespace control or ending the data is not known to be whole).
+    ``nested`` says whether text from macros and blocks maps to their own lines (True) or to the
+    line of the expression or statement that emits it (False).
     """
 
     lines: list[int]
@@ -92,19 +100,21 @@ class _Use:
     newlines: int = -1  # the number of "\n" before ``start`` (computed when needed)
 
 
-def line_map(analysis: Analysis, nested: bool = True) -> LineMap | None:
-    """The template line of every line of ``analysis.rendered.text``.
+def line_map(analysis: Analysis, nested: bool = True, concrete: bool = False) -> LineMap | None:
+    """The template line of every line of ``analysis.rendered.text`` (``concrete``: of the text
+    of ``analysis.concrete()``, the render with ``[shapes]`` substituted).
 
     None when there is no rendered text (the render failed) or when the template's output
     cannot be traced (it contains the marker characters, or the second render hit the budget).
     """
-    rendered = analysis.rendered
+    rendered = analysis.concrete() if concrete else analysis.rendered
     if rendered is None or rendered.text is None or analysis.template is None:
         return None
     if _MARKER_CHARS.search(rendered.text):
         return None
+    static = analysis.static or (concrete and bool(analysis.header.shapes))  # as concrete() does
     for level in (True, False) if nested else (False,):
-        traced = _trace(analysis, level)
+        traced = _trace(analysis, level, static)
         if traced is None or traced[0] != rendered.text:
             continue
         text, uses, starts = traced
@@ -165,19 +175,20 @@ class _Instrumenter:
         return out
 
 
-def _trace(analysis: Analysis, nested: bool) -> tuple[str, list[_Use | None], list[int]] | None:
+def _trace(analysis: Analysis, nested: bool, static: bool) -> tuple[str, list[_Use | None], list[int]] | None:
     """Render an instrumented copy: the text without markers, the item uses and their starts."""
+    if analysis.ast is None:
+        return None
+    env = environment()
     try:
-        ast, _ = parse(analysis.text, analysis.outline)  # a fresh AST: analysis.ast stays as is
+        ast = copy.deepcopy(analysis.ast, {id(env): env})  # analysis.ast stays as it is
         instrumenter = _Instrumenter(nested)
         instrumenter.visit(ast, False)
-        ast.set_environment(environment())
+        ast.set_environment(env)
         template, _ = compile_template(ast)
-    except (jinja2.TemplateError, SyntaxError):
+    except (jinja2.TemplateError, SyntaxError, RecursionError):
         return None
-    result = render(
-        template, analysis.header, analysis.profile, analysis.static, warm=needs_sympy(analysis.text)
-    )
+    result = render(template, analysis.header, analysis.profile, static, warm=needs_sympy(analysis.text))
     if result.text is None:
         return None
     return _decode(result.text, instrumenter.items)
@@ -272,13 +283,17 @@ _TOKEN = re.compile(
     r"""(?P<block>/\*)
     | (?P<comment>//)
     | (?:u8|[uUL])?R"(?P<delim>[^ ()\\\t\v\f]{0,16})\(
-    | (?:u8|[uUL])?"(?:[^"\\]|\\.)*(?:"|\Z)
-    | (?:u8|[uUL])?'(?:[^'\\]|\\.)*(?:'|\Z)
+    | (?:u8|[uUL])?"(?:[^"\\]|\\.)*(?:"|\\?\Z)
+    | (?:u8|[uUL])?'(?:[^'\\]|\\.)*(?:'|\\?\Z)
     | \.?[0-9](?:[eEpP][+-]|'(?=\w)|[\w.])*
     | [A-Za-z_]\w*""",
     re.X,
 )
 _DIRECTIVE = re.compile(r"[ \t\f\v]*#[ \t\f\v]*(\w*)")
+# ``#include <a/*b>``: a header name is not scanned for comments
+_HEADER_NAME = re.compile(
+    r"[ \t\f\v]*#[ \t\f\v]*(?:include|include_next|import|embed)[ \t\f\v]*(?:<[^>]*>|\"[^\"]*\")"
+)
 _CONDITIONAL_OPEN = {"if", "ifdef", "ifndef"}
 _CONDITIONAL_NEXT = {"elif", "elifdef", "elifndef", "else", "endif"}
 
@@ -361,7 +376,8 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
         joined = "".join(logical)
         logical = []
         m = _DIRECTIVE.match(joined) if state is None else None
-        state = _scan(joined, state)
+        header = _HEADER_NAME.match(joined) if m else None
+        state = _scan(joined[header.end() :] if header else joined, state)
         if m is None:
             continue
         name = m.group(1)

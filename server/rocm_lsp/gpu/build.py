@@ -24,11 +24,15 @@ class Build:
 def source_for_compiler(analysis: Analysis, filename: str) -> str:
     """The rendered text with ``#line`` directives that point back into the template."""
     assert analysis.rendered is not None and analysis.rendered.text is not None
-    try:
-        from rocm_lsp.core.line_map import line_map, with_line_directives
-    except ImportError:  # pragma: no cover - the mapper is part of the package
+    from rocm_lsp.core.line_map import line_map, with_line_directives
+
+    mapping = line_map(analysis)
+    if mapping is None:  # the text could not be traced: compile it without directives
         return analysis.rendered.text
-    return with_line_directives(analysis.rendered.text, line_map(analysis), filename)
+    try:
+        return with_line_directives(analysis.rendered.text, mapping, filename)
+    except ValueError:  # e.g. a file name with a line break
+        return analysis.rendered.text
 
 
 def _span_of_line(analysis: Analysis, line: int, column: int) -> Span:

@@ -1,0 +1,644 @@
+"""Rendered lines map back to template lines, and ``#line`` directives carry that to a compiler."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from rocm_lsp.core.analysis import Analysis, analyze
+from rocm_lsp.core.line_map import LineMap, line_map, with_line_directives
+
+TEMPLATES = sorted((Path(__file__).resolve().parent.parent / "templates").glob("*.hip.jinja"))
+FILENAME = "template.hip.jinja"
+DIRECTIVE = re.compile(r'#line (\d+) "template\.hip\.jinja"\n')
+
+SEED = """{#- rocm-lsp
+profile = "seed"
+[nodes]
+X = { dtype = "float16", size = [8, 64] }
+Y = { dtype = "float16", size = [8, 64] }
+[vars]
+rows = ["int r0 = 0;", "int r1 = 1;", "int r2 = 2;"]
+-#}
+"""
+ROCM_213 = """{#- rocm-lsp
+profile = "rocm-2.13"
+[nodes]
+X = { dtype = "float16", size = [8, 64] }
+Y = { dtype = "float16", size = [8, 64] }
+[vars]
+rows = ["int r0 = 0;", "int r1 = 1;", "int r2 = 2;"]
+-#}
+"""
+HEADERS = {"seed": SEED, "rocm-2.13": ROCM_213}
+DEF_KERNEL = {
+    "seed": '{{kernel.def_kernel(inputs=[X], outputs=[Y], names_str="X, Y")}}',
+    "rocm-2.13": 'PT_EXPORT {{kernel.def_kernel(inputs=[X], outputs=[Y], size_args=[], names_str="X, Y")}}',
+}
+HEADER_LINES = 8  # the body of a test template starts on line 9
+
+
+def mapped(header: str, body: str, nested: bool = True) -> tuple[Analysis, LineMap]:
+    analysis = analyze(header + body)
+    assert analysis.rendered is not None and analysis.rendered.text is not None, analysis.diagnostics
+    result = line_map(analysis, nested)
+    assert result is not None
+    assert len(result.lines) == len(result.verbatim) == len(_lines(analysis.rendered.text))
+    _check_verbatim(analysis, result)
+    return analysis, result
+
+
+def body_lines(result: LineMap) -> list[int]:
+    """The map in lines of the test body (line 1 = the first line after the header)."""
+    return [n - HEADER_LINES for n in result.lines]
+
+
+def _lines(text: str) -> list[str]:
+    lines = text.split("\n")
+    return lines[:-1] if lines[-1] == "" else lines
+
+
+def _check_verbatim(analysis: Analysis, result: LineMap) -> None:
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    source = analysis.text.split("\n")
+    for out, number, verbatim in zip(_lines(analysis.rendered.text), result.lines, result.verbatim):
+        assert 1 <= number <= len(source)
+        if verbatim:
+            assert out == source[number - 1]
+
+
+def strip_directives(text: str) -> str:
+    return DIRECTIVE.sub("", text)
+
+
+# -- the map ------------------------------------------------------------------------------------
+
+
+def test_hook_expanding_to_several_lines_maps_to_the_tag_line() -> None:
+    body = (
+        "#include <hip/hip_runtime.h>\n"  # 1
+        + DEF_KERNEL["seed"]
+        + " {\n"  # 2
+        + "{{kernel.check_not_null(X)}}\n"  # 3
+        + "  int after = 0;\n"  # 4
+        + "}\n"  # 5
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    expansion = analysis.rendered.text.split("\n")[2:10]
+    assert expansion[1].strip() == "if (!X) {"
+    # the hook's value starts and ends with a line break: 8 lines, then "  int after" (line 4)
+    assert body_lines(result) == [1, 2, *[3] * 8, 4, 5]
+    assert result.verbatim[-2] and not result.verbatim[3]
+
+
+@pytest.mark.parametrize("profile", ["seed", "rocm-2.13"])
+def test_loop_unrolled_three_times(profile: str) -> None:
+    body = (
+        DEF_KERNEL[profile] + " {\n"  # 1
+        "{%- for i in range(3) %}\n"  # 2
+        "  int a{{ i }} = {{ kernel.arg_name(X) }}[{{ i }}];\n"  # 3
+        "  ++count;\n"  # 4
+        "  --count;\n"  # 5
+        "{%- endfor %}\n"  # 6
+        "}\n"  # 7
+    )
+    analysis, result = mapped(HEADERS[profile], body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text is not None
+    assert analysis.rendered.text.split("\n")[1:] == [
+        *[line for i in range(3) for line in (f"  int a{i} = X[{i}];", "  ++count;", "  --count;")],
+        "}",
+    ]
+    assert body_lines(result) == [1, 3, 4, 5, 3, 4, 5, 3, 4, 5, 7]
+    # "--count;" ends where {%- endfor %} cuts the data: not known to be the whole line
+    assert result.verbatim == [False, *[False, True, False] * 3, False]
+
+
+@pytest.mark.parametrize("profile", ["seed", "rocm-2.13"])
+def test_expression_joining_lines(profile: str) -> None:
+    body = (
+        DEF_KERNEL[profile] + " {\n"  # 1
+        '  {{ rows|join("\\n  ") }}\n'  # 2
+        "  int last = 3;\n"  # 3
+        "}"  # 4
+    )
+    _, result = mapped(HEADERS[profile], body)
+    assert body_lines(result) == [1, 2, 2, 2, 3, 4]
+
+
+def test_whitespace_control() -> None:
+    body = (
+        "int a;\n"  # 1
+        "{%- if true -%}\n"  # 2
+        "\n"  # 3
+        "   int b; {{- ' int c;' -}}   \n"  # 4
+        "   int d;\n"  # 5
+        "{%- endif %}\n"  # 6
+        "int e;\n"  # 7
+        "{%- set unused = 1 %}\n"  # 8
+        "{%- set unused2 = 2 -%}\n"  # 9
+        "\n"  # 10
+        "int f;\n"  # 11
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "int a;int b; int c;int d;\nint e;int f;"
+    assert body_lines(result) == [1, 7]
+
+
+def test_blank_lines_and_line_starts() -> None:
+    body = (
+        "int a;\n"  # 1
+        "\n"  # 2
+        "{% if true %}\n"  # 3: its line break is output
+        "   {{ 'int b;' }}\n"  # 4: the line maps to its first non-blank character
+        "{% endif %}"  # 5
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "int a;\n\n\n   int b;\n"
+    assert body_lines(result) == [1, 2, 3, 4]
+    assert result.verbatim == [False, True, False, False]  # line 1 starts its data: not known
+
+
+def test_false_branch_with_many_lines_is_skipped() -> None:
+    skipped = "".join(f"int skipped{i};\n" for i in range(20))
+    body = (
+        "int a;\n"  # 1
+        "{% if false %}\n"  # 2
+        + skipped  # 3..22
+        + "{% else %}\n"  # 23
+        "int b;\n"  # 24
+        "{% endif %}\n"  # 25
+        "int c;\n"  # 26
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "int a;\n\nint b;\n\nint c;"
+    assert body_lines(result) == [1, 23, 24, 25, 26]
+    assert result.verbatim == [False, False, True, False, False]
+
+
+def test_macro_defined_at_the_top_and_called_later() -> None:
+    body = (
+        "{%- macro guard(name) %}\n"  # 1
+        "  if (!{{ name }}) {\n"  # 2
+        "    return 1;\n"  # 3
+        "  }\n"  # 4
+        "{%- endmacro %}\n"  # 5
+        "int f() {\n"  # 6
+        "{{- guard('X') }}\n"  # 7
+        "  int between = 0;\n"  # 8
+        "{{- guard('Y') }}\n"  # 9
+        "  return 0;\n"  # 10
+        "}\n"  # 11
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text.split("\n") == [
+        "",
+        "int f() {",
+        "  if (!X) {",
+        "    return 1;",
+        "  }",
+        "  int between = 0;",
+        "  if (!Y) {",
+        "    return 1;",
+        "  }",
+        "  return 0;",
+        "}",
+    ]
+    assert result.nested
+    # the macro's text maps to the macro's lines
+    assert body_lines(result) == [5, 6, 2, 3, 4, 8, 2, 3, 4, 10, 11]
+    # verbatim: whole lines of template data known to start and end a template line
+    assert result.verbatim == [False, False, False, True, False, False, False, True, False, True, False]
+    _, calls = mapped(SEED, body, nested=False)
+    assert not calls.nested
+    assert body_lines(calls) == [5, 6, 7, 7, 7, 8, 9, 9, 9, 10, 11]
+
+
+def test_call_set_and_filter_blocks() -> None:
+    body = (
+        "{%- macro wrap() %}\n"  # 1
+        "namespace n {\n"  # 2
+        "{{- caller() }}\n"  # 3
+        "}\n"  # 4
+        "{%- endmacro %}\n"  # 5
+        "{%- set decl %}\n"  # 6
+        "int from_set;\n"  # 7
+        "{%- endset %}\n"  # 8
+        "{% call wrap() %}\n"  # 9
+        "int from_call;\n"  # 10
+        "{%- endcall %}\n"  # 11
+        "{{ decl }}\n"  # 12
+        "{% filter upper %}\n"  # 13
+        "int from_filter;\n"  # 14
+        "{%- endfilter %}\n"  # 15
+        "int last;"  # 16
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text.split("\n") == [
+        "",
+        "",
+        "namespace n {",
+        "int from_call;",
+        "}",
+        "",
+        "int from_set;",
+        "",
+        "INT FROM_FILTER;",
+        "int last;",
+    ]
+    # the macro's text maps to the macro, the caller's to the call block's body, the set
+    # block's to the set block; a filter changed its text: it maps to the filter tag's line
+    assert body_lines(result) == [8, 1, 2, 10, 4, 6, 7, 13, 13, 16]
+    _, flat = mapped(SEED, body, nested=False)
+    assert body_lines(flat) == [8, 9, 9, 9, 9, 12, 12, 13, 13, 16]
+
+
+def test_text_a_template_measures_falls_back_to_the_call_site() -> None:
+    body = (
+        "{%- macro m() %}\n"  # 1
+        "  int in_macro;\n"  # 2
+        "{%- endmacro %}\n"  # 3
+        "// {{ m()|length }} {{ m()|trim }}\n"  # 4
+        "{{ m() }}\n"  # 5
+        "int last;"  # 6
+    )
+    analysis, result = mapped(SEED, body)
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "\n// 16 int in_macro;\n\n  int in_macro;\nint last;"
+    assert not result.nested  # markers in the macro's text would change |length and |trim
+    assert body_lines(result) == [3, 4, 5, 5, 6]  # line 3: the macro's value starts with a break
+
+
+def test_header_comment_raw_block_and_no_final_newline() -> None:
+    header = "{#- rocm-lsp\n[nodes]\n-#}\n{# a comment\n   on two lines #}\n"
+    body = (
+        "int a;\n"  # 1 (line 6 of the file)
+        "{% raw %}int {{ not_jinja }};\n"  # 2
+        "int b;{% endraw %}\n"  # 3
+        "int c;"  # 4
+    )
+    analysis = analyze(header + body)
+    result = line_map(analysis)
+    assert result is not None
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "\nint a;\nint {{ not_jinja }};\nint b;\nint c;"
+    assert result.lines == [5, 6, 7, 8, 9]
+    assert result.verbatim == [False, True, False, False, False]
+
+
+def test_crlf_template() -> None:
+    text = SEED.replace("\n", "\r\n") + "int a;\r\n{% if true %}\r\nint b;\r\n{% endif %}\r\nint c;\r\n"
+    analysis = analyze(text)
+    result = line_map(analysis)
+    assert result is not None
+    assert analysis.rendered is not None
+    assert analysis.rendered.text == "int a;\n\nint b;\n\nint c;"
+    assert [n - HEADER_LINES for n in result.lines] == [1, 2, 3, 4, 5]
+
+
+def test_no_map_without_a_rendered_text() -> None:
+    analysis = analyze(SEED + "int a;\n{{ not_declared }}\n")
+    assert analysis.rendered is not None and analysis.rendered.text is None
+    assert line_map(analysis) is None
+
+
+def test_the_analysis_is_left_unchanged() -> None:
+    analysis = analyze(SEED + "int a;\n{{ kernel.check_not_null(X) }}\nint b;\n")
+    assert analysis.rendered is not None
+    before = (analysis.rendered.text, len(analysis.rendered.calls), analysis.ast)
+    dump = analysis.ast.dump() if analysis.ast is not None else None
+    assert line_map(analysis) is not None
+    assert (analysis.rendered.text, len(analysis.rendered.calls), analysis.ast) == before
+    assert dump == (analysis.ast.dump() if analysis.ast is not None else None)
+
+
+def test_concrete_render() -> None:
+    header = SEED.replace("[8, 64]", '["s0", 64]').replace("-#}", "[shapes]\ns0 = 4\n-#}")
+    body = (
+        "{%- set M = kernel.size(X, 0) %}\n"  # 1
+        + DEF_KERNEL["seed"]
+        + " {\n"  # 2
+        "{%- if X.get_size()[0] == 4 %}\n"  # 3
+        "  int four;\n"  # 4
+        "{%- else %}\n"  # 5
+        "  int m = {{ M }};\n"  # 6
+        "  int other;\n"  # 7
+        "{%- endif %}\n"  # 8
+        "}"  # 9
+    )
+    analysis = analyze(header + body)
+    concrete = analysis.concrete()
+    assert analysis.rendered is not None and concrete is not None and concrete is not analysis.rendered
+    symbolic, static = line_map(analysis), line_map(analysis, concrete=True)
+    assert symbolic is not None and static is not None
+    assert [n - HEADER_LINES - 2 for n in symbolic.lines] == [1, 2, 6, 7, 9]
+    assert [n - HEADER_LINES - 2 for n in static.lines] == [1, 2, 4, 9]
+    assert concrete.text is not None and len(static.lines) == len(_lines(concrete.text))
+
+
+def test_shipped_templates_cover_both_profiles() -> None:
+    assert {analyze(path.read_text()).profile for path in TEMPLATES} == {"seed", "rocm-2.13"}
+
+
+@pytest.mark.parametrize("static", [False, True])
+@pytest.mark.parametrize("path", TEMPLATES, ids=[p.name for p in TEMPLATES])
+def test_shipped_templates(path: Path, static: bool) -> None:
+    text = path.read_text()
+    analysis = analyze(text, static=static)  # each shipped template renders in its own profile
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    rendered = analysis.rendered.text
+    result = line_map(analysis)
+    assert result is not None
+    assert len(result.lines) == len(_lines(rendered))
+    _check_verbatim(analysis, result)
+    # neither template emits text from a loop or macro body: the map only goes forward
+    assert result.lines == sorted(result.lines)
+    assert sum(result.verbatim) > len(result.lines) // 2
+    with_directives = with_line_directives(rendered, result, FILENAME)
+    assert strip_directives(with_directives) == rendered
+    # the directives are few: one per jump, and one per line of a multi-line expansion
+    jumps = sum(1 for a, b in zip(result.lines, result.lines[1:]) if b != a + 1)
+    assert len(DIRECTIVE.findall(with_directives)) <= jumps + 1
+
+
+# -- #line directives ---------------------------------------------------------------------------
+
+
+def test_directives_only_where_the_numbering_jumps() -> None:
+    text = "a\nb\nc\nd\ne"
+    assert with_line_directives(text, [3, 4, 9, 9, 10], "t.jinja") == (
+        '#line 3 "t.jinja"\na\nb\n#line 9 "t.jinja"\nc\n#line 9 "t.jinja"\nd\ne'
+    )
+    assert with_line_directives("", [], "t.jinja") == ""
+    assert with_line_directives("a\n", [1], "t.jinja") == '#line 1 "t.jinja"\na\n'
+    assert with_line_directives("a\r\nb\rc", [5, 5, 5], "t") == (
+        '#line 5 "t"\na\r\n#line 5 "t"\nb\r#line 5 "t"\nc'
+    )
+
+
+def test_directives_never_break_a_construct() -> None:
+    text = (
+        "#define F(x) \\\n"  # 0
+        "  (x) \\\n"  # 1: continuation, no directive before it
+        "  + 1\n"  # 2: continuation
+        "/* a comment\n"  # 3
+        "   still */ int a;\n"  # 4: inside the comment
+        'const char* s = R"xy(\n'  # 5
+        ')"\n'  # 6: inside the raw string
+        ')xy"; int b;\n'  # 7: inside the raw string
+        "int c;"  # 8: the first place to renumber
+    )
+    lines = [10, 20, 30, 40, 50, 60, 70, 80, 90]
+    parts = text.split("\n")
+    assert with_line_directives(text, lines, "t").split("\n") == [
+        '#line 10 "t"',
+        *parts[0:3],
+        '#line 40 "t"',
+        *parts[3:5],
+        '#line 60 "t"',
+        *parts[5:8],
+        '#line 90 "t"',
+        parts[8],
+    ]
+    # a header name is no comment; a comment after it is
+    text = '#include <a/*b>\nint a;\n#include "c" /* d\n*/ int e;\nint f;'
+    assert with_line_directives(text, [1, 5, 6, 7, 9], "t").split("\n") == [
+        '#line 1 "t"',
+        "#include <a/*b>",
+        '#line 5 "t"',
+        "int a;",
+        '#include "c" /* d',
+        "*/ int e;",
+        '#line 9 "t"',
+        "int f;",
+    ]
+    # strings, characters and digit separators do not open comments
+    text = "char q = '\"'; int n = 1'000; // /*\nint d;\n"
+    assert with_line_directives(text, [1, 5], "t") == '#line 1 "t"\n' + text.replace(
+        "int d;", '#line 5 "t"\nint d;'
+    )
+
+
+def test_directives_resync_after_a_conditional() -> None:
+    text = "#if 0\nx\ny\n#endif\nz\n#line 100\nw\n"
+    # y needs a directive inside the group, which the preprocessor skips: z is renumbered
+    # after #endif though it continues; after the text's own #line, w is renumbered too
+    assert with_line_directives(text, [1, 2, 2, 3, 4, 5, 6], "t") == (
+        '#line 1 "t"\n#if 0\nx\n#line 2 "t"\ny\n#endif\n#line 4 "t"\nz\n#line 100\n#line 6 "t"\nw\n'
+    )
+    # without a directive inside the conditional there is nothing to restore
+    text = "#if 0\nx\n#else\ny\n#endif\nz"
+    assert with_line_directives(text, [1, 2, 3, 4, 5, 6], "t") == '#line 1 "t"\n' + text
+
+
+def test_directive_arguments_are_checked() -> None:
+    with pytest.raises(ValueError):
+        with_line_directives("a\nb", [1], "t")
+    with pytest.raises(ValueError):
+        with_line_directives("a", [0], "t")
+    with pytest.raises(ValueError):
+        with_line_directives("a", [1], "two\nlines")
+    assert with_line_directives("a", [1], 'C:\\x "y".jinja') == '#line 1 "C:\\\\x \\"y\\".jinja"\na'
+
+
+# -- through a compiler -------------------------------------------------------------------------
+
+PRELUDE = (
+    "#include <cstddef>\n"  # 1
+    "#include <cstdint>\n"  # 2
+    "#include <stdexcept>\n"  # 3
+    "#define PT_EXPORT\n"  # 4
+    "typedef unsigned short half;\n"  # 5
+    "typedef struct stream* hipStream_t;\n"  # 6
+)
+PLANTED_LINES = [
+    *PRELUDE.splitlines(),  # 1..6
+    "{%- macro guard(name) %}",  # 7
+    "  if (!{{ name }}) return 1;",  # 8
+    "  int in_macro_{{ name }} = undeclared_macro_{{ name }};",  # 9
+    "{%- endmacro %}",  # 10
+    "int first = undeclared_first;",  # 11
+    '{{kernel.def_kernel(inputs=[X], outputs=[Y], names_str="X, Y")}} {',  # 12
+    "{{kernel.check_not_null(X)}}",  # 13
+    "  int after_hook = undeclared_after_hook;",  # 14
+    "{%- for i in range(3) %}",  # 15
+    "  int loop{{ i }} = 0;",  # 16
+    "  int loop_error{{ i }} = undeclared_loop{{ i }};",  # 17
+    "{%- endfor %}",  # 18
+    "{{- guard('X') }}",  # 19
+    "#if 0",  # 20: the directives inside the skipped group have no effect...
+    "{{kernel.check_not_null(Y)}}",  # 21
+    "#endif",  # 22
+    "  int after_endif = undeclared_after_endif;",  # 23: ...so the numbering is restored here
+    "{% if false %}",  # 24
+    *[f"  int skipped{i} = undeclared_skipped;" for i in range(10)],  # 25..34
+    "{% endif %}",  # 35
+    "  int after_if = undeclared_after_if;",  # 36
+    "  return 0;",  # 37
+    "}",  # 38
+    "int last = undeclared_last;",  # 39
+]
+PLANTED = "\n".join(PLANTED_LINES) + "\n"
+EXPECTED_ERRORS = {
+    "undeclared_first": 11,
+    "undeclared_after_hook": 14,
+    "undeclared_loop0": 17,
+    "undeclared_loop1": 17,
+    "undeclared_loop2": 17,
+    "undeclared_macro_X": 9,
+    "undeclared_after_endif": 23,
+    "undeclared_after_if": 36,
+    "undeclared_last": 39,
+}
+GCC = shutil.which("g++") or shutil.which("gcc")
+
+
+def compile_errors(source: str) -> list[tuple[str, int, str]]:
+    assert GCC is not None
+    proc = subprocess.run(
+        [GCC, "-fsyntax-only", "-x", "c++", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+        timeout=60,
+        check=False,
+    )
+    return [
+        (m.group(1), int(m.group(2)), m.group(3))
+        for m in re.finditer(r"^(.*?):(\d+):\d+: error: (.*)$", proc.stderr, re.M)
+    ]
+
+
+@pytest.mark.skipif(GCC is None, reason="no gcc")
+def test_gcc_reports_template_lines() -> None:
+    analysis = analyze(SEED + PLANTED)
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    rendered = analysis.rendered.text
+    result = line_map(analysis)
+    assert result is not None
+    source = with_line_directives(rendered, result, FILENAME)
+    assert strip_directives(source) == rendered
+    errors = compile_errors(source)
+    assert len(PLANTED_LINES) == 39
+    for name, line in EXPECTED_ERRORS.items():
+        assert name.rstrip("0123456789") in PLANTED_LINES[line - 1].replace("{{ name }}", "X")
+    found = {}
+    for file, line, message in errors:
+        assert file == FILENAME, errors
+        m = re.search(r"'(undeclared_\w+)' was not declared", message)
+        assert m, errors  # the directives broke nothing else
+        found[m.group(1)] = line - HEADER_LINES
+    assert found == EXPECTED_ERRORS
+    # without the directives gcc reports lines of the rendered text instead
+    plain = compile_errors(rendered)
+    assert {line for _, line, _ in plain} != {line + HEADER_LINES for line in EXPECTED_ERRORS.values()}
+
+
+def preprocessed(source: str) -> list[tuple[int, str]]:
+    """``gcc -E``: the line number and text of every line it outputs from FILENAME."""
+    assert GCC is not None
+    proc = subprocess.run(
+        [GCC, "-E", "-x", "c++", "-"],
+        input=source,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "LC_ALL": "C"},
+        timeout=60,
+        check=True,
+    )
+    out = []
+    file, line = None, 0
+    for text in proc.stdout.split("\n"):
+        m = re.match(r'# (\d+) "(.*?)"', text)
+        if m:
+            file, line = m.group(2), int(m.group(1))
+            continue
+        if file == FILENAME and text.strip():
+            out.append((line, " ".join(text.split())))
+        line += 1
+    return out
+
+
+COVERAGE_BODY = "\n".join(
+    [
+        "{%- macro guard(name) %}",  # 1
+        "  if (!{{ name }}) return 1;",  # 2
+        "  int in_macro_{{ name }};",  # 3
+        "{%- endmacro %}",  # 4
+        DEF_KERNEL["seed"] + " {",  # 5
+        "{{kernel.check_not_null(X)}}",  # 6
+        "{%- for i in range(3) %}",  # 7
+        "  int loop{{ i }} = 0;",  # 8
+        "{%- endfor %}",  # 9
+        "{{- guard('X') }}",  # 10
+        "#if 0",  # 11
+        "{{kernel.check_not_null(Y)}}",  # 12
+        "#else",  # 13
+        "  int in_else;",  # 14
+        "#endif",  # 15
+        "#if 1",  # 16
+        "{{kernel.check_not_null(Y)}}",  # 17
+        "#elif 2",  # 18
+        "  int in_elif;",  # 19
+        "#endif",  # 20
+        "  int after;",  # 21
+        "  return 0;",  # 22
+        "}",  # 23
+        "/* a comment",  # 24
+        "   on two lines */ int last;",  # 25
+    ]
+)
+
+
+@pytest.mark.skipif(GCC is None, reason="no gcc")
+def test_gcc_numbers_every_line_as_the_map_says() -> None:
+    analysis, result = mapped(SEED, COVERAGE_BODY)
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    rendered = analysis.rendered.text
+    source = with_line_directives(rendered, result, FILENAME)
+    # every line gcc keeps (not blank, not a directive, not in a skipped group) has its number
+    skipped = False
+    expected = []
+    for text, number in zip(_lines(rendered), result.lines):
+        if text.strip() in ("#if 0", "#elif 2"):
+            skipped = True
+        elif text.strip() in ("#else", "#endif", "#if 1"):
+            skipped = False
+        elif text.strip() and not skipped:
+            expected.append((number, " ".join(text.split())))
+    expected[-2:] = [(expected[-1][0], "int last;")]  # gcc replaces the comment by a space
+    assert preprocessed(source) == expected
+    assert [n - HEADER_LINES for n, _ in expected][-8:] == [17, 17, 17, 17, 21, 22, 23, 25]
+
+
+@pytest.mark.skipif(GCC is None, reason="no gcc")
+@pytest.mark.parametrize("profile", ["seed", "rocm-2.13"])
+def test_gcc_error_on_a_template_line(profile: str) -> None:
+    body = (
+        PRELUDE  # 1..6
+        + DEF_KERNEL[profile].replace("PT_EXPORT ", "")
+        + " {\n"  # 7
+        "{%- for i in range(2) %}\n"  # 8
+        "  int a{{ i }} = {{ i }};\n"  # 9
+        "{%- endfor %}\n"  # 10
+        "  int x = undeclared_name;\n"  # 11
+        "  return 0;\n"  # 12
+        "}"  # 13
+    )
+    analysis, result = mapped(HEADERS[profile], body)
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    source = with_line_directives(analysis.rendered.text, result, FILENAME)
+    errors = compile_errors(source)
+    assert [(file, line - HEADER_LINES) for file, line, _ in errors] == [(FILENAME, 11)], errors
