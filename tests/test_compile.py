@@ -114,3 +114,34 @@ def test_no_compiler_is_a_clear_message(tmp_path: Path) -> None:
         env={"ROCM_LSP_CACHE_DIR": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )  # fmt: skip
     assert "RL403 no HIP compiler found" in proc.stdout.decode()
+
+
+@needs_nvcc
+def test_compiler_errors_and_warnings_land_on_template_lines(tmp_path: Path) -> None:
+    template = tmp_path / "planted.hip.jinja"
+    template.write_text(
+        '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [64] }\n-#}\n'
+        "#include <hip/hip_runtime.h>\n"
+        '{{kernel.def_kernel(inputs=[X], outputs=[], names_str="X")}} {\n'
+        "{{kernel.check_not_null(X)}}\n"
+        "  int unused_here = 1;\n"
+        "  int x = undeclared_name;\n"
+        "  return 0;\n"
+        "}\n"
+    )
+    proc = run_cli(
+        "compile",
+        "--check-only",
+        "--output-format",
+        "json",
+        str(template),
+        env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
+    )
+    found = [(r["code"], r["location"]["row"], r["message"]) for r in json.loads(proc.stdout)]
+    # an error inside a hook's expansion lands on the hook's line (no <stdexcept> included)
+    assert found == [
+        ("RL401", 7, 'nvcc: namespace "std" has no member "runtime_error"'),
+        ("RL402", 8, 'nvcc: variable "unused_here" was declared but never referenced'),
+        ("RL401", 9, 'nvcc: identifier "undeclared_name" is undefined'),
+    ]
+    assert proc.returncode == 1

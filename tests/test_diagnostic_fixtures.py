@@ -231,7 +231,10 @@ def test_every_code_has_a_passing_fixture() -> None:
         text = path.read_text(encoding="utf-8")
         codes = {code for code, _, _ in expected_findings(text)}
         (documented_bugs if "xfail" in xfail_reasons(text) else covered).update(codes)
-    assert sorted(set(RULES) - covered) == []
+    # RL4xx come from the compiler (tests/test_compile.py, tests/e2e/test_lsp_gpu_commands.py),
+    # RL5xx from Python template modules (tests/test_python_templates.py): no .hip.jinja fixture.
+    elsewhere = {code for code in RULES if code.startswith(("RL4", "RL5"))}
+    assert sorted(set(RULES) - covered - elsewhere) == []
     assert sorted((covered | documented_bugs) - set(RULES)) == []
 
 
