@@ -137,11 +137,11 @@ def test_compiler_errors_and_warnings_land_on_template_lines(tmp_path: Path) -> 
         str(template),
         env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
     )
-    found = [(r["code"], r["location"]["row"], r["message"]) for r in json.loads(proc.stdout)]
+    found = sorted((r["code"], r["location"]["row"], r["message"]) for r in json.loads(proc.stdout))
     # an error inside a hook's expansion lands on the hook's line (no <stdexcept> included)
     assert found == [
         ("RL401", 7, 'nvcc: namespace "std" has no member "runtime_error"'),
-        ("RL402", 8, 'nvcc: variable "unused_here" was declared but never referenced'),
         ("RL401", 9, 'nvcc: identifier "undeclared_name" is undefined'),
+        ("RL402", 8, 'nvcc: variable "unused_here" was declared but never referenced'),
     ]
     assert proc.returncode == 1
