@@ -89,14 +89,10 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _compile(args: argparse.Namespace) -> int:
+def _read_template(path: Path) -> str | int:
+    """The file's text, or the exit code after saying why it cannot be used."""
     from rocm_lsp.core.analysis import decode
-    from rocm_lsp.core.check import FileReport
-    from rocm_lsp.core.text import LineIndex
-    from rocm_lsp.gpu.build import build
-    from rocm_lsp.report_formats import FORMATS
 
-    path: Path = args.file
     try:
         text, problem = decode(path.read_bytes())
     except OSError as exc:
@@ -105,6 +101,19 @@ def _compile(args: argparse.Namespace) -> int:
     if text is None:
         print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
         return EXIT_FINDINGS
+    return text
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from rocm_lsp.core.check import FileReport
+    from rocm_lsp.core.text import LineIndex
+    from rocm_lsp.gpu.build import build
+    from rocm_lsp.report_formats import FORMATS
+
+    path: Path = args.file
+    text = _read_template(path)
+    if isinstance(text, int):
+        return text
     result = build(path, text, args.check_only, args.compiler, args.arch, args.profile)
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
     sys.stdout.write(FORMATS[args.output_format]([report]))
@@ -125,18 +134,12 @@ def _compile(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import json
 
-    from rocm_lsp.core.analysis import decode
     from rocm_lsp.gpu.bench import benchmark
 
     path: Path = args.file
-    try:
-        text, problem = decode(path.read_bytes())
-    except OSError as exc:
-        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    if text is None:
-        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
-        return EXIT_FINDINGS
+    text = _read_template(path)
+    if isinstance(text, int):
+        return text
     outcome = benchmark(path, text, args.python, args.compiler, args.arch, None, args.timeout)
     matched = (outcome.report.get("check") or {}).get("status") in ("matched", "skipped", None)
     if args.output_format == "json":
@@ -183,20 +186,14 @@ def _serve(args: argparse.Namespace) -> int:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.analysis import analyze, decode
+    from rocm_lsp.core.analysis import analyze
     from rocm_lsp.core.check import FileReport
     from rocm_lsp.report_formats import concise
 
     path: Path = args.file
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
-        return EXIT_USAGE
-    text, problem = decode(data)
-    if text is None:
-        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
-        return EXIT_FINDINGS
+    text = _read_template(path)
+    if isinstance(text, int):
+        return text
     analysis = analyze(text, args.profile, static=args.static)
     rendered = analysis.rendered
     if rendered is None or rendered.text is None:

@@ -11,11 +11,11 @@ import functools
 import hashlib
 import json
 import os
-import tempfile
 from importlib import metadata
 from pathlib import Path
 
 from rocm_lsp.core.diagnostics import Diagnostic, Related, Severity
+from rocm_lsp.core.files import atomic_write_text
 from rocm_lsp.core.text import Span
 
 CACHE_VERSION = "1"
@@ -92,10 +92,6 @@ class CheckCache:
             if not self.root.exists():
                 self.root.mkdir(parents=True, exist_ok=True)
                 (self.root / ".gitignore").write_text("# created by rocm-lsp\n*\n")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(records, f)
-            os.replace(tmp, target)
+            atomic_write_text(target, json.dumps(records))
         except OSError:
             self.usable = False  # read-only or full disk: carry on without a cache

@@ -413,6 +413,16 @@ class TemplateKernel:
             )
         return text
 
+    def _arg_name(self, node: Any) -> str | None:
+        """The body of ``arg_name`` (the hook itself is defined where torch defines it)."""
+        node = self._check_node(node, "node")
+        if node is None:
+            return None
+        name = self.args.arg_name(node.name)
+        if name is None:
+            self._unbound_note(node, "None")
+        return name
+
     def _unbound_note(self, node: IRNode, yields: str) -> None:
         what = "before def_kernel" if not self._def_kernel_calls else "def_kernel did not get it"
         self._note(

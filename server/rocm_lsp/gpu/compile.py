@@ -18,6 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from rocm_lsp.core.files import atomic_write_text
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, flags
 
 COMPILE_TIMEOUT_S = 120.0
@@ -202,18 +203,6 @@ def _kill(proc: subprocess.Popen[str]) -> None:
     proc.communicate()
 
 
-def _atomic_write(path: Path, data: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def compile_source(
     source: str,
     filename: str,
@@ -277,9 +266,9 @@ def compile_source(
         elif ok:
             os.replace(out, artifact)
             (folder / "ok").write_text("")
-            _atomic_write(report, result.to_json())
+            atomic_write_text(report, result.to_json())
         else:
-            _atomic_write(report, result.to_json())
+            atomic_write_text(report, result.to_json())
     except OSError as exc:
         result.note = f"built, but the cache could not be written: {exc}"
     finally:

@@ -6,8 +6,10 @@ import asyncio
 import concurrent.futures
 import logging
 import threading
+import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -21,6 +23,7 @@ if TYPE_CHECKING:
     from rocm_lsp.core.analysis import Analysis
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 TEMPLATE_SUFFIX = ".hip.jinja"
 
 
@@ -125,6 +128,37 @@ class RocmLanguageServer(LanguageServer):
 
         task = asyncio.get_running_loop().create_task(run())
         self._tasks[uri] = task
+
+    async def run_with_progress(self, title: str, job: Callable[[threading.Event], T]) -> tuple[T, bool]:
+        """Run ``job(cancel)`` in a thread under a cancellable ``$/progress``.
+
+        Returns the job's result and whether the user cancelled. Clients without progress
+        support still get the result.
+        """
+        token = str(uuid.uuid4())
+        cancel = threading.Event()
+        progress = self.work_done_progress
+        try:
+            await progress.create_async(token)
+            progress.begin(token, lsp.WorkDoneProgressBegin(title=title, cancellable=True))
+            watched = progress.tokens.get(token)
+        except Exception:  # noqa: BLE001 - the client has no progress support
+            watched = None
+        task = asyncio.get_running_loop().run_in_executor(None, job, cancel)
+        while not task.done():
+            if watched is not None and watched.cancelled():
+                cancel.set()
+            await asyncio.sleep(0.05)
+        result = task.result()
+        if watched is not None:
+            progress.end(token, lsp.WorkDoneProgressEnd(message="cancelled" if cancel.is_set() else "done"))
+        return result, cancel.is_set()
+
+    def refresh_lenses(self) -> None:
+        """Ask clients that support it to request code lenses again."""
+        caps = self.client_capabilities.workspace
+        if caps is not None and caps.code_lens is not None and caps.code_lens.refresh_support:
+            self.workspace_code_lens_refresh(None)
 
     def warm_up(self) -> None:
         """Import and exercise the analysis engine in the background after start-up."""

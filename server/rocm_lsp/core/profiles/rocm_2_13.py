@@ -14,13 +14,7 @@ class Kernel(TemplateKernel):
 
     @hook
     def arg_name(self, node: IRNode | None) -> str | None:
-        node = self._check_node(node, "node")
-        if node is None:
-            return None
-        name = self.args.arg_name(node.name)
-        if name is None:
-            self._unbound_note(node, "None")
-        return name
+        return self._arg_name(node)
 
 
 class ROCmTemplateKernel(Kernel):

@@ -4,10 +4,7 @@ cancel and a timeout; the lens title shows the result, the log the full report."
 
 from __future__ import annotations
 
-import asyncio
 import json
-import threading
-import uuid
 from pathlib import Path
 
 from lsprotocol import types as lsp
@@ -35,37 +32,18 @@ def register(server: RocmLanguageServer) -> None:
             return None
         from rocm_lsp.gpu.bench import benchmark
 
-        token = str(uuid.uuid4())
-        cancel = threading.Event()
-        progress = ls.work_done_progress
-        try:
-            await progress.create_async(token)
-            progress.begin(
-                token,
-                lsp.WorkDoneProgressBegin(title="rocm-lsp: compiling and benchmarking", cancellable=True),
-            )
-            watched = progress.tokens.get(token)
-        except Exception:  # noqa: BLE001 - clients without progress still get the result
-            watched = None
         settings = ls.gpu_settings
         path = Path(to_fs_path(uri) or uri)
         text = snapshot.analysis.text
-        task = asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: benchmark(
+        outcome, cancelled = await ls.run_with_progress(
+            "rocm-lsp: compiling and benchmarking",
+            lambda cancel: benchmark(
                 path, text, settings.get("benchmarkInterpreter"), settings.get("compiler"),
                 settings.get("arch"), ls.settings.profile, cancel=cancel,
             ),
         )  # fmt: skip
-        while not task.done():
-            if watched is not None and watched.cancelled():
-                cancel.set()
-            await asyncio.sleep(0.05)
-        outcome = task.result()
-        message = "cancelled" if cancel.is_set() else outcome.message
+        message = "cancelled" if cancelled else outcome.message
         ls.bench_outcomes[uri] = (snapshot.version, message)
-        if watched is not None:
-            progress.end(token, lsp.WorkDoneProgressEnd(message=message))
         report = json.dumps(outcome.report, indent=2)
         ls.window_log_message(
             lsp.LogMessageParams(
@@ -74,7 +52,5 @@ def register(server: RocmLanguageServer) -> None:
         )
         kind = lsp.MessageType.Info if outcome.ok else lsp.MessageType.Warning
         ls.window_show_message(lsp.ShowMessageParams(type=kind, message=f"{path.name}: {message}"))
-        caps = ls.client_capabilities.workspace
-        if caps is not None and caps.code_lens is not None and caps.code_lens.refresh_support:
-            ls.workspace_code_lens_refresh(None)
+        ls.refresh_lenses()
         return message

@@ -4,13 +4,9 @@ on template lines, and the lens title shows the outcome."""
 
 from __future__ import annotations
 
-import asyncio
-import threading
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
-from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
 from rocm_lsp.lsp.server import RocmLanguageServer, is_template
@@ -64,39 +60,19 @@ def register(server: RocmLanguageServer) -> None:
             return None
         from rocm_lsp.gpu.build import build
 
-        token = str(uuid.uuid4())
-        cancel = threading.Event()
-        progress = ls.work_done_progress
-        try:
-            await progress.create_async(token)
-            progress.begin(token, lsp.WorkDoneProgressBegin(title="rocm-lsp: compiling", cancellable=True))
-            watched = progress.tokens.get(token)
-        except Exception:  # noqa: BLE001 - clients without progress still get the result
-            watched = None
         text = snapshot.analysis.text
         path = Path(to_fs_path(uri) or uri)
         settings = ls.gpu_settings
-        task = asyncio.get_running_loop().run_in_executor(
-            None,
-            lambda: build(
+        result, cancelled = await ls.run_with_progress(
+            "rocm-lsp: compiling",
+            lambda cancel: build(
                 path, text, False, settings.get("compiler"), settings.get("arch"), ls.settings.profile, cancel
             ),
         )
-        while not task.done():
-            if watched is not None and watched.cancelled():
-                cancel.set()
-            await asyncio.sleep(0.05)
-        result = task.result()
-        title, summary = _describe(result)
-        if cancel.is_set():
-            title, summary = "Compile (cancelled)", "compile cancelled"
+        title, summary = ("Compile (cancelled)", "compile cancelled") if cancelled else _describe(result)
         ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
-        if watched is not None:
-            progress.end(token, lsp.WorkDoneProgressEnd(message=summary))
         from rocm_lsp.lsp.features import diagnostics
 
         await diagnostics.publish(ls, uri)
-        caps = ls.client_capabilities.workspace
-        if caps is not None and caps.code_lens is not None and caps.code_lens.refresh_support:
-            ls.workspace_code_lens_refresh(None)
+        ls.refresh_lenses()
         return summary

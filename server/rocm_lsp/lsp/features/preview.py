@@ -5,12 +5,12 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
+from rocm_lsp.core.files import atomic_write_text
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
 
 PREVIEW = "rocm-lsp.preview"
@@ -29,19 +29,6 @@ def preview_path(uri: str) -> Path:
     name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(".hip.jinja") or "template"
     digest = hashlib.sha256(uri.encode()).hexdigest()[:10]
     return cache_dir() / f"{name}-{digest}.generated.hip.cpp"
-
-
-def _write(path: Path, text: str) -> None:
-    """Atomic write: readers never see half a file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".preview-")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def content(snapshot: Snapshot, previous: str | None) -> str:
@@ -76,7 +63,7 @@ def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
         except OSError:
             previous = None
     try:
-        _write(target, content(snapshot, previous))
+        atomic_write_text(target, content(snapshot, previous))
     except OSError as exc:
         ls.log_warning(f"rocm-lsp: cannot write the preview {target}: {exc}")
 
