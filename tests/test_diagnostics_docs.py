@@ -15,6 +15,7 @@ import pytest
 
 from rocm_lsp.core.analysis import analyze, decode, unreadable
 from rocm_lsp.core.diagnostics import RULES
+from rocm_lsp.core.python_templates import analyze_python
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 _HEADING = re.compile(r"^## (RL\d+)\b(.*)$", re.M)
@@ -63,7 +64,8 @@ def _blocks(body: str, lang: str) -> list[str]:
 
 
 # RL4xx come from the compiler, not from `analyze`: tests/test_compile.py checks them.
-@pytest.mark.parametrize("code", [c for c in RULES if c != "RL100" and not c.startswith("RL4")])
+# RL5xx come from Python modules (`analyze_python`): checked below.
+@pytest.mark.parametrize("code", [c for c in RULES if c != "RL100" and not c.startswith(("RL4", "RL5"))])
 def test_example_report_is_what_the_engine_says(code: str) -> None:
     body = sections()[code]
     (example,) = _blocks(body, "jinja")
@@ -75,6 +77,20 @@ def test_example_report_is_what_the_engine_says(code: str) -> None:
         lines.append(
             f"example.hip.jinja:{row + 1}:{col + 1}: {d.code} {d.message.replace(chr(10), ' ')}"
         )
+    assert report.splitlines() == lines
+
+
+@pytest.mark.parametrize("code", [c for c in RULES if c.startswith("RL5")])
+def test_python_example_report_is_what_the_engine_says(code: str) -> None:
+    """RL5xx sections show a Python module (a ``python`` block) and what ``check`` reports."""
+    body = sections()[code]
+    (example,) = _blocks(body, "python")
+    (report,) = _blocks(body, "text")
+    analysis = analyze_python(example)
+    lines = []
+    for d in analysis.diagnostics:
+        row, col = analysis.index.position(d.span.start)
+        lines.append(f"example.py:{row + 1}:{col + 1}: {d.code} {d.message.replace(chr(10), ' ')}")
     assert report.splitlines() == lines
 
 

@@ -1,7 +1,9 @@
 """Diagnostics: the finding type and the registry of stable codes.
 
 Codes never change meaning once published. ``RL1xx`` are file, header and Jinja syntax
-findings, ``RL2xx`` hook and arity findings, ``RL3xx`` symbolic-shape findings.
+findings, ``RL2xx`` hook and arity findings, ``RL3xx`` symbolic-shape findings, ``RL4xx``
+compiler findings, ``RL5xx`` findings about templates held in Python modules (how their
+``render`` calls pass variables).
 ``docs/diagnostics.md`` lists every code with an example; a test keeps the two in step.
 """
 
@@ -97,6 +99,9 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL402", W, "the compiler reports a warning"),
     Rule("RL403", INFO, "not compiled here (AMD-only source on NVIDIA, or no compiler)"),
     Rule("RL404", E, "the compiler failed without a located message (crash, timeout)"),
+    Rule("RL501", E, "template variable not passed by a render call"),
+    Rule("RL502", W, "render argument never used by the template"),
+    Rule("RL503", E, "render argument passed twice"),
 )
 
 
