@@ -9,6 +9,7 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from lsprotocol import types as lsp
@@ -21,15 +22,30 @@ from rocm_lsp.lsp.convert import Positions
 
 if TYPE_CHECKING:
     from rocm_lsp.core.analysis import Analysis
+    from rocm_lsp.core.python_templates import PythonAnalysis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TEMPLATE_SUFFIX = ".hip.jinja"
 
 
+def _path(uri: str) -> str:
+    return uri.split("?", 1)[0].split("#", 1)[0]
+
+
 def is_template(uri: str) -> bool:
-    """Documents we analyse: paths ending in ``.hip.jinja``, whatever their languageId."""
-    return uri.split("?", 1)[0].split("#", 1)[0].endswith(TEMPLATE_SUFFIX)
+    """Template files: paths ending in ``.hip.jinja``, whatever their languageId."""
+    return _path(uri).endswith(TEMPLATE_SUFFIX)
+
+
+def analysable(uri: str) -> bool:
+    """Documents that get diagnostics: templates and Python modules."""
+    return is_template(uri) or is_python(uri)
+
+
+def is_python(uri: str) -> bool:
+    """Python modules: analysed for Inductor templates (silent when they hold none)."""
+    return _path(uri).endswith(".py")
 
 
 @dataclass
@@ -38,8 +54,17 @@ class Snapshot:
 
     uri: str
     version: int | None
-    analysis: Analysis
+    analysis: Analysis | PythonAnalysis
     positions: Positions
+
+    @property
+    def template(self) -> Analysis | None:
+        """The template analysis (None for a Python module)."""
+        return None if self.is_python else self.analysis  # type: ignore[return-value]
+
+    @property
+    def is_python(self) -> bool:
+        return is_python(self.uri)
 
 
 @dataclass
@@ -74,7 +99,7 @@ class RocmLanguageServer(LanguageServer):
 
     async def snapshot(self, uri: str) -> Snapshot | None:
         """The analysis of the document's current text (shared by concurrent requests)."""
-        if not is_template(uri):
+        if not analysable(uri):
             return None
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
@@ -88,6 +113,16 @@ class RocmLanguageServer(LanguageServer):
         return await asyncio.shield(pending.future)
 
     def _analyze(self, uri: str, version: int | None, text: str, profile: str | None) -> Snapshot:
+        if is_python(uri):
+            from pygls.uris import to_fs_path
+
+            from rocm_lsp.core.check import module_reader
+            from rocm_lsp.core.python_templates import analyze_python
+
+            path = to_fs_path(uri)
+            reader = module_reader(Path(path)) if path else None
+            python = analyze_python(text, profile, read_module=reader)
+            return Snapshot(uri, version, python, Positions(LineIndex(text), self.encoding()))
         from rocm_lsp.core.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
 
         analysis = analyze(text, profile)

@@ -16,7 +16,7 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(params.text_document.uri)
         from rocm_lsp.core.completion import completions_at
 
-        if snapshot is None:
+        if snapshot is None or snapshot.is_python:
             return None
         offset = snapshot.positions.offset(params.position)
         found = completions_at(snapshot.analysis, offset)

@@ -15,7 +15,7 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(uri)
         from rocm_lsp.core.navigation import definition_at
 
-        if snapshot is None:
+        if snapshot is None or snapshot.is_python:
             return None
         span = definition_at(snapshot.analysis, snapshot.positions.offset(params.position))
         return None if span is None else convert.location(uri, span, snapshot.positions)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from rocm_lsp.lsp import convert
-from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
+from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, analysable
 
 DEBOUNCE_SECONDS = 0.1  # well inside the 150 ms budget after the last keystroke
 
@@ -36,7 +36,7 @@ async def publish(ls: RocmLanguageServer, uri: str) -> None:
 async def refresh_all(ls: RocmLanguageServer) -> None:
     ls._analyses.clear()  # settings (e.g. the profile) changed: analyse again
     for uri in list(ls.workspace.text_documents):
-        if is_template(uri):
+        if analysable(uri):
             await publish(ls, uri)
     if ls.pull_diagnostics:
         caps = ls.client_capabilities.workspace
@@ -64,17 +64,17 @@ def register_pull(server: RocmLanguageServer) -> None:
 def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: RocmLanguageServer, params: lsp.DidOpenTextDocumentParams) -> None:
-        if is_template(params.text_document.uri):
+        if analysable(params.text_document.uri):
             ls.schedule(params.text_document.uri, 0, publish)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CHANGE)
     async def did_change(ls: RocmLanguageServer, params: lsp.DidChangeTextDocumentParams) -> None:
-        if is_template(params.text_document.uri):
+        if analysable(params.text_document.uri):
             ls.schedule(params.text_document.uri, DEBOUNCE_SECONDS, publish)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_SAVE)
     async def did_save(ls: RocmLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
-        if is_template(params.text_document.uri):
+        if analysable(params.text_document.uri):
             ls.schedule(params.text_document.uri, 0, publish)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
@@ -82,5 +82,5 @@ def register(server: RocmLanguageServer) -> None:
         uri = params.text_document.uri
         ls.forget(uri)
         ls.previews.pop(uri, None)
-        if is_template(uri) and not ls.pull_diagnostics:
+        if analysable(uri) and not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))

@@ -14,6 +14,6 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(params.text_document.uri)
         from rocm_lsp.core.navigation import document_symbols
 
-        if snapshot is None:
+        if snapshot is None or snapshot.is_python:
             return []
         return [convert.symbol(s, snapshot.positions) for s in document_symbols(snapshot.analysis)]

@@ -12,9 +12,15 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     async def hover(ls: RocmLanguageServer, params: lsp.HoverParams) -> lsp.Hover | None:
         snapshot = await ls.snapshot(params.text_document.uri)
-        from rocm_lsp.core.hover import hover_at
-
         if snapshot is None:
             return None
-        found = hover_at(snapshot.analysis, snapshot.positions.offset(params.position))
+        offset = snapshot.positions.offset(params.position)
+        if snapshot.is_python:
+            from rocm_lsp.core.python_hover import hover_python
+
+            found = hover_python(snapshot.analysis, offset)
+        else:
+            from rocm_lsp.core.hover import hover_at
+
+            found = hover_at(snapshot.analysis, offset)
         return None if found is None else convert.hover(found, snapshot.positions)

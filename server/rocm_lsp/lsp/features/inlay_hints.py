@@ -14,7 +14,7 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(params.text_document.uri)
         from rocm_lsp.core.inlay import inlay_hints
 
-        if snapshot is None:
+        if snapshot is None or snapshot.is_python:
             return []
         pos = snapshot.positions
         start, end = pos.offset(params.range.start), pos.offset(params.range.end)

@@ -49,7 +49,7 @@ def content(snapshot: Snapshot, previous: str | None) -> str:
 def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
     """Rewrite the preview of a template whose preview is open."""
     path = ls.previews.get(snapshot.uri)
-    if path is None:
+    if path is None or snapshot.is_python:
         return
     target = Path(path)
     previous = None

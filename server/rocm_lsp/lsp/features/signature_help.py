@@ -16,7 +16,7 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(params.text_document.uri)
         from rocm_lsp.core.completion import signature_help_at
 
-        if snapshot is None:
+        if snapshot is None or snapshot.is_python:
             return None
         found = signature_help_at(snapshot.analysis, snapshot.positions.offset(params.position))
         return None if found is None else convert.signature_help(found)
