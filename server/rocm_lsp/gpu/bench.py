@@ -127,7 +127,8 @@ def summarize(report: dict[str, Any]) -> str:
         parts.append(f"{report['bandwidth_gbps'] / 1000:.2f} TB/s")
     if report.get("tflops"):
         parts.append(f"{report['tflops']:.1f} TFLOP/s")
-    fraction = report.get("flops_fraction") or report.get("bandwidth_fraction")
+    # the binding limit: whichever of the FLOP and bandwidth peaks the kernel is closer to
+    fraction = max(report.get("flops_fraction") or 0, report.get("bandwidth_fraction") or 0)
     if fraction:
         parts.append(f"{100 * fraction:.0f}% of peak")
     status = (report.get("check") or {}).get("status")
