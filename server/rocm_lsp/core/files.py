@@ -18,3 +18,11 @@ def atomic_write_text(path: Path, text: str) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def user_cache_dir(name: str) -> Path:
+    """``$ROCM_LSP_CACHE_DIR/name``, else ``$XDG_CACHE_HOME`` (or ``~/.cache``)``/rocm-lsp/name``."""
+    if os.environ.get("ROCM_LSP_CACHE_DIR"):
+        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / name
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "rocm-lsp" / name

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rocm_lsp.core.files import user_cache_dir
 from rocm_lsp.gpu.bench_request import BenchSetupError, make_request
 from rocm_lsp.gpu.build import Build, build
 
@@ -32,10 +33,8 @@ class BenchOutcome:
 
 
 def history_dir() -> Path:
-    if os.environ.get("ROCM_LSP_CACHE_DIR"):
-        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / "bench-history"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rocm-lsp" / "bench-history"
+    """Benchmark history files (``core.files.user_cache_dir``)."""
+    return user_cache_dir("bench-history")
 
 
 def _history_file(path: Path, kernel: str) -> Path:

@@ -18,7 +18,7 @@ import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rocm_lsp.core.files import atomic_write_text
+from rocm_lsp.core.files import atomic_write_text, user_cache_dir
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, flags
 
 COMPILE_TIMEOUT_S = 120.0
@@ -99,10 +99,8 @@ def amd_only_reason(source: str) -> str | None:
 
 
 def cache_dir() -> Path:
-    if os.environ.get("ROCM_LSP_CACHE_DIR"):
-        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / "build"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rocm-lsp" / "build"
+    """Compiled kernels, by content (``core.files.user_cache_dir``)."""
+    return user_cache_dir("build")
 
 
 def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:

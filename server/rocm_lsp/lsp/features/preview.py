@@ -4,13 +4,12 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from rocm_lsp.core.files import atomic_write_text
+from rocm_lsp.core.files import atomic_write_text, user_cache_dir
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
 
 PREVIEW = "rocm-lsp.preview"
@@ -18,11 +17,8 @@ RENDER = "rocm-lsp.render"
 
 
 def cache_dir() -> Path:
-    """``$ROCM_LSP_CACHE_DIR/preview``, else ``$XDG_CACHE_HOME`` (or ``~/.cache``)/rocm-lsp/preview."""
-    if os.environ.get("ROCM_LSP_CACHE_DIR"):
-        return Path(os.environ["ROCM_LSP_CACHE_DIR"]) / "preview"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "rocm-lsp" / "preview"
+    """Generated-C++ previews (``core.files.user_cache_dir``)."""
+    return user_cache_dir("preview")
 
 
 def preview_path(uri: str) -> Path:
