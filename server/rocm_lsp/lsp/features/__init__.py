@@ -22,6 +22,7 @@ def register_all(server: RocmLanguageServer) -> None:
         inlay_hints,
         preview,
         signature_help,
+        status_command,
     )
 
     for module in (
@@ -37,5 +38,6 @@ def register_all(server: RocmLanguageServer) -> None:
         signature_help,
         definition,
         document_symbols,
+        status_command,
     ):
         module.register(server)

@@ -1,0 +1,42 @@
+"""The ``rocm-lsp.status`` command: what an editor's status item shows — the effective
+profile of a document (or the settings' default) and which GPU backend would compile."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+
+from rocm_lsp.core.profiles import DEFAULT_PROFILE
+from rocm_lsp.lsp.server import RocmLanguageServer, analysable
+
+STATUS = "rocm-lsp.status"
+BACKENDS = {"amd": "hipcc", "nvidia": "nvcc"}
+
+
+@functools.lru_cache(maxsize=8)
+def backend(compiler: str | None, arch: str | None) -> str:
+    """``hipcc``, ``nvcc`` or ``none``: the toolchain discovery's answer, never an exception.
+
+    Cached per setting: discovery runs a few tool processes, and the status item asks often.
+    """
+    from rocm_lsp.gpu.toolchain import discover
+
+    try:
+        return BACKENDS.get(discover(compiler, arch).platform, "none")
+    except Exception:  # noqa: BLE001 - NoToolchain, or a broken compiler setting: no backend
+        return "none"
+
+
+def register(server: RocmLanguageServer) -> None:
+    @server.command(STATUS)
+    async def status(ls: RocmLanguageServer, *arguments: object) -> dict[str, str]:
+        """``arguments``: ``[uri]`` of the active document, or nothing for the settings' default."""
+        uri = arguments[0] if arguments else None
+        profile = ls.settings.profile or DEFAULT_PROFILE
+        if isinstance(uri, str) and analysable(uri) and uri in ls.workspace.text_documents:
+            snapshot = await ls.snapshot(uri)
+            if snapshot is not None:
+                profile = snapshot.analysis.profile
+        settings = ls.gpu_settings
+        found = await asyncio.to_thread(backend, settings.get("compiler"), settings.get("arch"))
+        return {"profile": profile, "backend": found}
