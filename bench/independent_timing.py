@@ -3,14 +3,15 @@
 Builds the kernel with rocm-lsp (cached), then times it here with Triton's ``do_bench``
 (CUDA events, L2 flushed between runs, median) on tensors this script allocates itself,
 and times torch's own op for the same work: the ``[bench].reference`` expression.
-Usage (on a GPU machine): ``python bench/independent_timing.py TEMPLATE``.
+Usage (on a GPU machine): ``python bench/independent_timing.py TEMPLATE [--also NAME=EXPR ...]``;
+each ``--also`` times one more torch expression over the same tensors (``mm="X @ W"``).
 """
 
 from __future__ import annotations
 
+import argparse
 import ctypes
 import json
-import sys
 from pathlib import Path
 
 import torch
@@ -22,7 +23,7 @@ from rocm_lsp.gpu.build import build
 CTYPES = {"c_int32": ctypes.c_int32, "c_int64": ctypes.c_int64, "c_uint32": ctypes.c_uint32}
 
 
-def main(template: str) -> None:
+def main(template: str, also: list[str]) -> None:
     path = Path(template)
     built = build(path, path.read_text())
     assert built.result is not None and built.result.ok, [d.message for d in built.diagnostics]
@@ -69,6 +70,13 @@ def main(template: str) -> None:
         "flops": req.get("flops"),
         "bytes": req.get("bytes"),
     }
+    for item in also:
+        name, _, expr = item.partition("=")
+        ms = do_bench(lambda expr=expr: eval(expr, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
+        result[f"torch_{name}_ms_do_bench"] = ms
+        result[f"kernel_over_torch_{name}"] = ms / kernel_ms
+        if req.get("flops"):
+            result[f"torch_{name}_tflops"] = req["flops"] / ms / 1e9
     if req.get("flops"):
         result["kernel_tflops"] = req["flops"] / kernel_ms / 1e9
         result["torch_tflops"] = req["flops"] / torch_ms / 1e9
@@ -77,4 +85,8 @@ def main(template: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("template")
+    parser.add_argument("--also", action="append", default=[], metavar="NAME=EXPR")
+    options = parser.parse_args()
+    main(options.template, options.also)

@@ -70,3 +70,88 @@ def test_a_hanging_kernel_is_killed_after_the_timeout() -> None:
     assert "did not finish within 20 s" in outcome.message
     path = REPO / "templates" / "gemm_bias_fp16.hip.jinja"
     assert benchmark(path, path.read_text(), sys.executable).ok
+
+
+
+def _variant(name: str, nodes: dict[str, str], shapes: dict[str, int], **lines: str) -> str:
+    """A shipped template's header with other nodes (``NAME = value`` lines), [shapes] values and
+    other ``key = value`` lines; the body is unchanged."""
+    import re
+
+    text = (REPO / "templates" / f"{name}.hip.jinja").read_text()
+    head, sep, body = text.partition("-#}")
+    for key, value in {**nodes, **{k: str(v) for k, v in shapes.items()}, **lines}.items():
+        line = f"{key} = {value}"
+        head, count = re.subn(rf"(?m)^{re.escape(key)}\s*=.*$", lambda _m, line=line: line, head)
+        assert count == 1, (name, key)
+    return head + sep + body
+
+
+def _f16(*size: object, stride: tuple[int, ...] | None = None) -> str:
+    dims = ", ".join(f'"{d}"' if isinstance(d, str) else str(d) for d in size)
+    return f'{{ dtype = "float16", size = [{dims}]' + (f", stride = {list(stride)} }}" if stride else " }")
+
+
+def _gemm(m: int, k: int, n: int, col_major: bool = False, bias: str | None = None) -> tuple:
+    w = _f16(k, n, stride=(1, k) if col_major else (n, 1))
+    nodes = {"X": _f16("s0", k), "W": w, "Bias": bias or _f16(n), "Y": _f16("s0", n)}
+    return "gemm_bias_fp16", nodes, {"s0": m}
+
+
+def _rows(name: str, m: int, n: int, *vectors: str, none: tuple[str, ...] = ()) -> tuple:
+    nodes = {"X": _f16("s0", n), "Y": _f16("s0", n), **{v: _f16(n) for v in vectors}}
+    return name, {**nodes, **{v: '"none"' for v in none}}, {"s0": m}
+
+
+NO_BIAS_LAYER_NORM = '"torch.nn.functional.layer_norm(X.float(), (X.shape[-1],), None, None, 1e-5).half()"'
+
+# Sizes that are not multiples of any tile, the scalar (unaligned) and vector paths, optional
+# operands left out: each checked against its [bench] reference on random inputs.
+SIZE_CASES: dict[str, tuple[tuple, dict[str, str]]] = {
+    "gemm 257x1001x999 (scalar path)": (_gemm(257, 1001, 999), {}),
+    "gemm 300x77x131 column-major W, Bias [M, N]": (
+        _gemm(300, 77, 131, col_major=True, bias=_f16("s0", 131, stride=(131, 1))), {}),
+    "gemm 129x264x1032 vector path, relu off": (
+        _gemm(129, 264, 1032), {"relu": "false", "reference": '"X @ W + Bias"'}),
+    "gemm 1x4096x136 (M = 1)": (_gemm(1, 4096, 136), {}),
+    "gemm 1000x520x4104 column-major W, no Bias": (
+        _gemm(1000, 520, 4104, col_major=True, bias='"none"'), {"reference": '"torch.relu(X @ W)"'}),
+    "elementwise 1000x1001 (scalar path)": (_rows("elementwise_bias_relu", 1000, 1001, "Bias"), {}),
+    "elementwise 3x7": (_rows("elementwise_bias_relu", 3, 7, "Bias"), {}),
+    "elementwise 4097x4104, no Bias": (
+        _rows("elementwise_bias_relu", 4097, 4104, none=("Bias",)),
+        {"reference": '"torch.relu(X)"'}),
+    "rowwise scale 3x5": (("rowwise_scale_symbolic", {}, {"s0": 3, "s1": 5}), {}),
+    "rowwise scale 1000x1001": (("rowwise_scale_symbolic", {}, {"s0": 1000, "s1": 1001}), {}),
+    "rowwise scale 4096x4100": (("rowwise_scale_symbolic", {}, {"s0": 4096, "s1": 4100}), {}),
+    "softmax 7x1": (_rows("softmax_rows", 7, 1), {}),
+    "softmax 5x13": (_rows("softmax_rows", 5, 13), {}),
+    "softmax 1000x1000": (_rows("softmax_rows", 1000, 1000), {}),
+    "softmax 4097x4104": (_rows("softmax_rows", 4097, 4104), {}),
+    "softmax 5x33000 (streaming path)": (_rows("softmax_rows", 5, 33000), {}),
+    "layer norm 9x7": (_rows("layer_norm", 9, 7, "Weight", "Bias"), {}),
+    "layer norm 1000x1000": (_rows("layer_norm", 1000, 1000, "Weight", "Bias"), {}),
+    "layer norm 513x8200": (_rows("layer_norm", 513, 8200, "Weight", "Bias"), {}),
+    "layer norm 3x20003 (generic kernel)": (_rows("layer_norm", 3, 20003, "Weight", "Bias"), {}),
+    "layer norm 4097x4104, no Weight or Bias": (
+        _rows("layer_norm", 4097, 4104, none=("Weight", "Bias")),
+        {"reference": NO_BIAS_LAYER_NORM}),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(SIZE_CASES))
+def test_template_matches_its_reference_at_other_sizes(case: str, tmp_path: Path) -> None:
+    from rocm_lsp.gpu.bench import run_worker
+    from rocm_lsp.gpu.bench_request import make_request
+    from rocm_lsp.gpu.build import build
+
+    (name, nodes, shapes), lines = SIZE_CASES[case]
+    text = _variant(name, nodes, shapes, **lines)
+    path = tmp_path / f"{name}.hip.jinja"
+    path.write_text(text)
+    built = build(path, text)
+    assert built.result is not None and built.result.ok, [d.message for d in built.diagnostics]
+    request = make_request(built.analysis, built.result.library, warmup=0, repetitions=1, measure_peaks=False)
+    report = run_worker(request, sys.executable, timeout=120)
+    assert report.get("ok"), report
+    assert report["check"]["status"] == "matched", report["check"]

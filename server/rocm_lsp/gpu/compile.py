@@ -113,11 +113,14 @@ def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
     return digest.hexdigest()
 
 
+RESOURCE_REMARK = "[-Rpass-analysis=kernel-resource-usage]"
+
+
 def parse_messages(output: str, default_file: str) -> list[CompilerMessage]:
     out = []
     for line in output.splitlines():
         m = _NVCC_MSG.match(line) or _CLANG_MSG.match(line)
-        if not m:
+        if not m or RESOURCE_REMARK in line:  # resource usage is reported, not a finding
             continue
         sev = m.group("sev")
         severity = "error" if "error" in sev else "warning" if sev == "warning" else "info"
