@@ -2,6 +2,12 @@
 # Set everything up on a fresh machine (Python >= 3.10) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Debian's hipcc (clang 15, ROCm 5.2) for the AMD compile tests, both wavefront sizes; no GPU needed.
+if ! command -v hipcc >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -q --no-install-recommends hipcc \
+    || { apt-get update -q && apt-get install -y -q --no-install-recommends hipcc; }; } >/dev/null 2>&1 \
+    || echo "scripts/test.sh: could not install hipcc; the AMD compile tests will be skipped" >&2
+fi
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip 2>/dev/null || true
 .venv/bin/pip install -q -e '.[test]'

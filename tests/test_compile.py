@@ -17,6 +17,8 @@ from rocm_lsp.gpu.toolchain import Toolchain
 
 NVCC = shutil.which("nvcc") or ("/usr/local/bin/nvcc" if Path("/usr/local/bin/nvcc").exists() else None)
 needs_nvcc = pytest.mark.skipif(NVCC is None, reason="nvcc is not installed (CI machines have it)")
+HIPCC = shutil.which("hipcc")
+needs_hipcc = pytest.mark.skipif(HIPCC is None, reason="no hipcc (scripts/test.sh installs Debian's)")
 
 PTXAS = """\
 ptxas info    : 0 bytes gmem
@@ -83,13 +85,43 @@ def test_compile_is_cached_by_content(tmp_path: Path) -> None:
     assert [k.registers for k in second.resources] == [k.registers for k in first.resources]
 
 
+PORTABLE_TEMPLATES = sorted(
+    p.name for p in (REPO / "templates").glob("*.hip.jinja") if "ck/ck.hpp" not in p.read_text()
+)
+
+
 @needs_nvcc
-@pytest.mark.parametrize("name", ["gemm_bias_fp16.hip.jinja"])
+@pytest.mark.parametrize("name", PORTABLE_TEMPLATES)
 def test_shipped_templates_compile_check_only(name: str, tmp_path: Path) -> None:
     env_cache = {"ROCM_LSP_CACHE_DIR": str(tmp_path)}
     proc = run_cli(
         "compile", "--check-only", "--output-format", "json", str(REPO / "templates" / name), env=env_cache
     )
+    assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
+    assert json.loads(proc.stdout) == []
+
+
+# AMD targets of both wavefront sizes (CDNA: 64 lanes, RDNA: 32) that Debian's hipcc builds.
+AMD_WAVES = [("gfx90a", 64), ("gfx1030", 32)]
+
+
+@needs_hipcc
+@pytest.mark.parametrize(("arch", "wave"), AMD_WAVES)
+def test_the_amd_targets_differ_in_wavefront_size(arch: str, wave: int, tmp_path: Path) -> None:
+    tool = Toolchain("amd", HIPCC, arch, "hipcc", "setting")
+    probe = f"#include <hip/hip_runtime.h>\nstatic_assert(__AMDGCN_WAVEFRONT_SIZE == {wave}, \"wave\");\n"
+    result = compile_source(probe, "probe.hip", tool, check_only=True, root=tmp_path)
+    assert result.ok, (result.note, result.messages)
+
+
+@needs_hipcc
+@pytest.mark.parametrize(("arch", "wave"), AMD_WAVES)
+@pytest.mark.parametrize("name", PORTABLE_TEMPLATES)
+def test_templates_compile_for_both_wavefront_sizes(name: str, arch: str, wave: int, tmp_path: Path) -> None:
+    proc = run_cli(
+        "compile", "--check-only", "--output-format", "json", "--compiler", HIPCC, "--arch", arch,
+        str(REPO / "templates" / name), env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
+    )  # fmt: skip
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
     assert json.loads(proc.stdout) == []
 

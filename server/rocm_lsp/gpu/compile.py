@@ -19,7 +19,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rocm_lsp.core.files import atomic_write_text, user_cache_dir
-from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, flags
+from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
 
 COMPILE_TIMEOUT_S = 120.0
 CK_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]ck(?:_tile)?/', re.M)
@@ -105,7 +105,8 @@ def cache_dir() -> Path:
 
 def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
     digest = hashlib.sha256()
-    for part in (source, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
+    # The platform is part of the key: it sets the compiler's environment (HIP_PLATFORM).
+    for part in (source, tool.platform, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
         digest.update(part.encode())
         digest.update(b"\0")
     if tool.platform == "nvidia":
@@ -164,13 +165,14 @@ def parse_resources(output: str) -> list[KernelResources]:
 
 
 def _run_compiler(
-    command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None
+    command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None, env: dict[str, str]
 ) -> tuple[str, bool, str]:
     """(output, succeeded, reason) — the child is killed on timeout or cancellation."""
     try:
         proc = subprocess.Popen(
             command,
             cwd=cwd,
+            env=env,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -241,7 +243,7 @@ def compile_source(
     out = work / artifact.name
     command = [tool.compiler, *command_flags, str(src), "-o", str(out)]
     start = time.perf_counter()
-    output, ok, note = _run_compiler(command, work, timeout, cancel)
+    output, ok, note = _run_compiler(command, work, timeout, cancel, compiler_env(tool))
     ok = ok and out.exists()
     if not ok and not note:
         note = f"{Path(tool.compiler).name} failed"

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
 import shutil
 import subprocess
 from dataclasses import dataclass
@@ -125,3 +126,12 @@ def compat_fingerprint() -> str:
             digest.update(str(path.relative_to(HIP_COMPAT)).encode())
             digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+def compiler_env(tool: Toolchain) -> dict[str, str]:
+    """The compiler's environment: hipcc picks its platform from HIP_PLATFORM, and a hipcc that
+    also finds nvcc on PATH (Debian's does) would otherwise compile for NVIDIA."""
+    env = dict(os.environ)
+    if tool.platform == "amd":
+        env["HIP_PLATFORM"] = "amd"
+    return env
