@@ -103,7 +103,7 @@ def test_seed_gemm_bias_request() -> None:
     assert (bias["size"], bias["stride"], bias["storage_numel"]) == ([4096], [1], 4096)
     assert (y["role"], x["role"]) == ("output", "input")
     assert request["outputs"] == ["Y"]
-    assert request["reference"] == "X @ W + Bias"
+    assert request["reference"] == "torch.relu(X @ W + Bias)"
     assert (request["rtol"], request["atol"]) == (1e-2, 5e-2)
     assert request["flops"] == 2 * 4096**3
     assert request["bytes"] == (3 * 4096 * 4096 + 4096) * 2
