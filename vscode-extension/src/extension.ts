@@ -1,0 +1,131 @@
+// rocm-lsp for VS Code: a thin client. It starts the server, forwards commands and settings,
+// and shows a status item; everything else is the server's.
+
+import * as vscode from "vscode";
+
+import { explainRestricted, isTemplate, SECTION, ServerController } from "./server";
+import { RESTART_KEYS } from "./settings";
+import { StatusItem } from "./status";
+import { needsTrust } from "./trust";
+
+interface ProfileChoice extends vscode.QuickPickItem {
+  value: string;
+}
+
+/** The template to act on: the editor title's resource, else the active editor's document. */
+function targetTemplate(resource?: vscode.Uri): vscode.Uri | undefined {
+  if (resource instanceof vscode.Uri) {
+    return resource;
+  }
+  const document = vscode.window.activeTextEditor?.document;
+  return document !== undefined && isTemplate(document) ? document.uri : undefined;
+}
+
+/** `rocm-lsp.preview`/`compile`/`benchmark` on the template, through the client's middleware. */
+async function runOnTemplate(server: ServerController, command: string, resource?: vscode.Uri): Promise<void> {
+  if (needsTrust(command) && !vscode.workspace.isTrusted) {
+    await explainRestricted();
+    return;
+  }
+  const uri = targetTemplate(resource);
+  if (uri === undefined) {
+    void vscode.window.showInformationMessage("rocm-lsp: open a *.hip.jinja template first.");
+    return;
+  }
+  if (!server.client?.isRunning()) {
+    const choice = await vscode.window.showWarningMessage("rocm-lsp: the server is not running.", "Restart", "Show Log");
+    if (choice === "Restart") {
+      await server.restart(true);
+    } else if (choice === "Show Log") {
+      server.output.show(true);
+    }
+    return;
+  }
+  await vscode.commands.executeCommand(command, uri.toString());
+}
+
+async function selectProfile(context: vscode.ExtensionContext): Promise<void> {
+  const property = context.extension.packageJSON.contributes.configuration.properties[`${SECTION}.profile`];
+  const current = vscode.workspace.getConfiguration(SECTION).get<string>("profile", "");
+  const items: ProfileChoice[] = (property.enum as string[]).map((value, i) => ({
+    value,
+    label: value === "" ? "From each template's header" : value,
+    description: value === current ? "(current)" : undefined,
+    detail: (property.enumDescriptions as string[])[i],
+  }));
+  const picked = await vscode.window.showQuickPick(items, { title: "rocm-lsp profile (Inductor version)" });
+  if (picked === undefined) {
+    return;
+  }
+  const target = vscode.workspace.workspaceFolders ? vscode.ConfigurationTarget.Workspace : vscode.ConfigurationTarget.Global;
+  await vscode.workspace.getConfiguration(SECTION).update("profile", picked.value || undefined, target);
+}
+
+export async function activate(context: vscode.ExtensionContext): Promise<void> {
+  const output = vscode.window.createOutputChannel("rocm-lsp");
+  const server = new ServerController(output);
+  const status = new StatusItem(server);
+  context.subscriptions.push(output, server, status);
+
+  const register = (id: string, run: (...args: any[]) => unknown) =>
+    context.subscriptions.push(vscode.commands.registerCommand(id, run));
+  register("rocmLsp.preview", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.preview", resource));
+  register("rocmLsp.compile", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.compile", resource));
+  register("rocmLsp.benchmark", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.benchmark", resource));
+  register("rocmLsp.selectProfile", () => selectProfile(context));
+  register("rocmLsp.restartServer", () => server.restart(true));
+  register("rocmLsp.installServer", () => server.install());
+  register("rocmLsp.showLog", () => output.show(true));
+
+  context.subscriptions.push(
+    server.onDidChangeState(() => status.schedule(0)),
+    vscode.window.onDidChangeActiveTextEditor(() => status.schedule(0)),
+    vscode.workspace.onDidChangeTextDocument((event) => {
+      if (event.document === vscode.window.activeTextEditor?.document && isTemplate(event.document)) {
+        status.schedule();
+      }
+    }),
+    vscode.workspace.onDidOpenTextDocument((document) => server.templateOpened(document)),
+    vscode.workspace.onDidChangeConfiguration(async (event) => {
+      if (!event.affectsConfiguration(SECTION)) {
+        return;
+      }
+      if (RESTART_KEYS.some((key) => event.affectsConfiguration(`${SECTION}.${key}`))) {
+        await server.restart();
+      } else {
+        await server.pushSettings();
+      }
+      status.schedule(100);
+    }),
+    vscode.workspace.onDidGrantWorkspaceTrust(() => server.refreshLenses()),
+  );
+  await watchPythonExtension(context, server);
+  await server.start();
+}
+
+/** Restart when the Python extension's active interpreter changes and the server runs in it. */
+async function watchPythonExtension(context: vscode.ExtensionContext, server: ServerController): Promise<void> {
+  const extension = vscode.extensions.getExtension("ms-python.python");
+  if (extension === undefined) {
+    return;
+  }
+  try {
+    const api = extension.isActive ? extension.exports : await extension.activate();
+    const event = api?.environments?.onDidChangeActiveEnvironmentPath;
+    if (typeof event === "function") {
+      context.subscriptions.push(
+        event(() => {
+          if (server.interpreter?.source === "Python extension") {
+            void server.restart();
+          }
+        }),
+      );
+    }
+  } catch {
+    // the Python extension failed to activate: the default interpreter serves
+  }
+}
+
+export function deactivate(): void {
+  // the controller is disposed with the extension's subscriptions
+}

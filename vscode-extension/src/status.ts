@@ -1,0 +1,80 @@
+// The status bar item: the active template's profile and the GPU backend (`rocm-lsp.status`).
+
+import * as vscode from "vscode";
+
+import { isTemplate, type ServerController } from "./server";
+
+interface Status {
+  profile: string;
+  backend: string;
+}
+
+export class StatusItem implements vscode.Disposable {
+  private readonly item = vscode.window.createStatusBarItem("rocmLsp.status", vscode.StatusBarAlignment.Right, 100);
+  private timer: NodeJS.Timeout | undefined;
+  private generation = 0;
+
+  constructor(private readonly server: ServerController) {
+    this.item.name = "rocm-lsp";
+  }
+
+  /** Refresh soon (edits to the header can change the profile). */
+  schedule(delayMs = 300): void {
+    clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.refresh(), delayMs);
+  }
+
+  async refresh(): Promise<void> {
+    const generation = ++this.generation;
+    const document = vscode.window.activeTextEditor?.document;
+    if (document === undefined || !isTemplate(document)) {
+      this.item.hide();
+      return;
+    }
+    const state = this.server.state;
+    const interpreter = this.server.interpreter?.path ?? "?";
+    if (state.kind !== "running") {
+      const look = {
+        stopped: ["$(circle-slash) rocm-lsp", "The server is stopped.", "rocmLsp.restartServer"],
+        starting: ["$(sync~spin) rocm-lsp", "Starting the server…", "rocmLsp.showLog"],
+        missing: ["$(warning) rocm-lsp: not installed", `rocm-lsp is not installed in ${interpreter}: click to install it.`, "rocmLsp.installServer"],
+        failed: ["$(error) rocm-lsp", `The server is not running: ${state.kind === "failed" ? state.detail : ""}`, "rocmLsp.showLog"],
+      }[state.kind];
+      this.show(look[0], look[1], look[2], `rocm-lsp ${state.kind}`);
+      return;
+    }
+    let status: Status | undefined;
+    try {
+      status = await this.server.execute<Status>("rocm-lsp.status", [document.uri.toString()]);
+    } catch {
+      status = undefined;
+    }
+    if (generation !== this.generation || status === undefined) {
+      return;
+    }
+    const tooltip = new vscode.MarkdownString(
+      `**rocm-lsp** ${state.version}\n\n` +
+        `- profile: \`${status.profile}\`\n- GPU backend: \`${status.backend}\`\n- interpreter: \`${interpreter}\`\n\n` +
+        "Click to select the profile.",
+    );
+    this.show(
+      `$(circuit-board) ${status.profile} · ${status.backend}`,
+      tooltip,
+      "rocmLsp.selectProfile",
+      `rocm-lsp profile ${status.profile}, GPU backend ${status.backend}`,
+    );
+  }
+
+  private show(text: string, tooltip: string | vscode.MarkdownString, command: string, label: string): void {
+    this.item.text = text;
+    this.item.tooltip = tooltip;
+    this.item.command = command;
+    this.item.accessibilityInformation = { label };
+    this.item.show();
+  }
+
+  dispose(): void {
+    clearTimeout(this.timer);
+    this.item.dispose();
+  }
+}
