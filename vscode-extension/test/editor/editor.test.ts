@@ -59,6 +59,10 @@ describe("rocm-lsp in VS Code (code-server)", { timeout: 600_000 }, () => {
       await poll("the code lenses", async () => (await lenses.filter({ hasText: "Preview C++" }).count()) > 0);
       const text = (await lenses.filter({ hasText: "Preview C++" }).first().textContent()) ?? "";
       assert.match(text, /Preview C\+\+.*Compile.*Benchmark/s);
+      const titleActions = editor.page.locator(".editor-group-container.active .editor-actions");
+      for (const action of ["Preview Generated C++", "Compile Template", "Benchmark Template"]) {
+        assert.equal(await titleActions.locator(`[aria-label*="${action}"]`).count(), 1, `${action} in the editor title`);
+      }
       await editor.screenshot("lenses");
     });
   });
