@@ -88,6 +88,7 @@ export class ServerController implements vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<ServerState>();
   readonly onDidChangeState = this.changed.event;
   private prompted = false;
+  private queue: Promise<void> = Promise.resolve();
 
   constructor(readonly output: vscode.OutputChannel) {}
 
@@ -102,7 +103,29 @@ export class ServerController implements vscode.Disposable {
     return serverOptions((key) => config.get(key), this.interpreter?.path);
   }
 
-  async start(userAsked = false): Promise<void> {
+  /** Start, stop and restart run one at a time, in the order asked. */
+  private serialize(operation: () => Promise<void>): Promise<void> {
+    const next = this.queue.then(operation, operation);
+    this.queue = next.catch(() => undefined);
+    return next;
+  }
+
+  start(userAsked = false): Promise<void> {
+    return this.serialize(() => this.doStart(userAsked));
+  }
+
+  stop(): Promise<void> {
+    return this.serialize(() => this.doStop());
+  }
+
+  restart(userAsked = false): Promise<void> {
+    return this.serialize(async () => {
+      await this.doStop();
+      await this.doStart(userAsked);
+    });
+  }
+
+  private async doStart(userAsked: boolean): Promise<void> {
     this.setState({ kind: "starting" });
     const setting = vscode.workspace.getConfiguration(SECTION).get<string>("interpreter", "");
     this.interpreter = await resolveInterpreter({
@@ -126,8 +149,14 @@ export class ServerController implements vscode.Disposable {
     );
     this.client = client;
     client.onDidChangeState((event) => {
-      if (event.newState === State.Stopped && this.client === client && this.state.kind === "running") {
+      if (this.client !== client) {
+        return;
+      }
+      // the client restarts a crashed server a few times by itself
+      if (event.newState === State.Stopped && this.state.kind === "running") {
         this.setState({ kind: "failed", detail: "the server stopped; see the log" });
+      } else if (event.newState === State.Running && this.state.kind === "failed") {
+        this.setState({ kind: "running", version: found.version });
       }
     });
     try {
@@ -139,7 +168,7 @@ export class ServerController implements vscode.Disposable {
     }
   }
 
-  async stop(): Promise<void> {
+  private async doStop(): Promise<void> {
     const client = this.client;
     this.client = undefined;
     this.setState({ kind: "stopped" });
@@ -150,11 +179,6 @@ export class ServerController implements vscode.Disposable {
         this.output.appendLine(`[client] stopping the server: ${error}`);
       }
     }
-  }
-
-  async restart(userAsked = false): Promise<void> {
-    await this.stop();
-    await this.start(userAsked);
   }
 
   /** Send the current settings to a running server (it replaces all of its settings). */
@@ -191,9 +215,7 @@ export class ServerController implements vscode.Disposable {
     const python = this.interpreter?.path ?? "python3";
     const state: ServerState =
       found.kind === "missing" ? { kind: "missing" } : { kind: "failed", detail: `${python}: ${found.detail}` };
-    this.output.appendLine(
-      found.kind === "missing" ? `[client] rocm_lsp is not installed in ${python}` : `[client] ${state.kind === "failed" ? state.detail : ""}`,
-    );
+    this.output.appendLine(`[client] ${found.kind === "missing" ? `rocm_lsp is not installed in ${python}` : `${python}: ${found.detail}`}`);
     this.setState(state);
     // Python files alone activate the extension: do not nag Python users who have no templates.
     if (userAsked || vscode.workspace.textDocuments.some(isTemplate)) {
@@ -271,7 +293,8 @@ export class ServerController implements vscode.Disposable {
           return undefined;
         }
         const result = await next(command, args);
-        if (needsTrust(command) && typeof result === "string") {
+        // the compile outcome as a message too (the server reports benchmarks itself)
+        if (command === "rocm-lsp.compile" && typeof result === "string") {
           void vscode.window.showInformationMessage(`rocm-lsp: ${result}`);
         }
         return result;
