@@ -35,7 +35,11 @@ fi
 
 step "extension: npm ci, unit tests, package"
 cd vscode-extension
-npm ci --no-audit --no-fund
+lock=$(sha256sum package-lock.json | cut -d' ' -f1)
+if [ "$(cat node_modules/.rocm-lsp-lock 2>/dev/null)" != "$lock" ]; then # npm ci once per lockfile
+  npm ci --no-audit --no-fund
+  echo "$lock" >node_modules/.rocm-lsp-lock
+fi
 npm test
 npm run package
 cd "$REPO"
