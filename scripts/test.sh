@@ -14,3 +14,4 @@ python3 -m venv .venv
 bash scripts/setup-oracle.sh            # real torch 2.13 (CPU) for the differential tests
 .venv/bin/ruff check server tests bench
 ROCM_LSP_ORACLE_PYTHON="$PWD/.oracle/bin/python" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+bash scripts/test-extension.sh           # build, package and test the VS Code extension in a real VS Code
