@@ -10,16 +10,15 @@ import re
 from dataclasses import dataclass, field
 
 import jinja2
-from jinja2 import meta
 
 from rocm_lsp.core import hook_checks
-from rocm_lsp.core.budget import RenderTimeout
+from rocm_lsp.core.budget import RenderOutOfMemory, RenderTimeout
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
-from rocm_lsp.core.jinja_env import RenderBudgetError, compile_template, environment
+from rocm_lsp.core.jinja_env import RenderBudgetError, compile_template, environment, undeclared_names
 from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
 from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
-from rocm_lsp.core.render import RENDER_SECONDS, Rendered, RenderFailure, parse, render
+from rocm_lsp.core.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.structure import HookSite, Outline, outline
 from rocm_lsp.core.symbolic import SizeOverflowError
 from rocm_lsp.core.text import LineIndex, Span, blank_comments
@@ -100,8 +99,22 @@ def unreadable(reason: str) -> Analysis:
     return analysis
 
 
+def too_deep() -> Diagnostic:
+    """RL110 for a template nested deeper than Jinja's parser or compiler (Python) can follow."""
+    return make("RL110", "Jinja cannot compile this template: it nests too deeply", Span(0, 0))
+
+
 def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
     """Analyse a template; never raises."""
+    try:
+        return _analyze(text, profile, static)
+    except RecursionError:  # the stages after Jinja's parser and compiler (which report it)
+        analysis = Analysis(text, LineIndex(text), Header(), None, profile or "seed")
+        analysis.diagnostics.append(too_deep())
+        return analysis
+
+
+def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
     if "\x00" in text:
         return unreadable("file contains a NUL byte: it is binary, not a template")
     if len(text) > MAX_TEMPLATE_BYTES:
@@ -125,6 +138,8 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
         analysis.ast, _ = parse(text, analysis.outline)
     except jinja2.TemplateSyntaxError as exc:
         diags.append(_syntax(analysis, exc))
+    except RecursionError:
+        diags.append(too_deep())
     assert analysis.outline is not None
     diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
     runtime: list[Diagnostic] = []
@@ -134,12 +149,16 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
             template, referenced = compile_template(analysis.ast)
         except jinja2.TemplateSyntaxError as exc:  # e.g. an unknown filter
             diags.append(_syntax(analysis, exc))
-            referenced = meta.find_undeclared_variables(analysis.ast)
+            referenced = undeclared_names(analysis.ast)
         except SyntaxError as exc:  # Python's, e.g. "keyword argument repeated"
             diags.extend(_compile_error(analysis, exc, diags))
-            referenced = meta.find_undeclared_variables(analysis.ast)
-        diags.extend(_undefined(analysis, referenced))
-        diags.extend(_unused_nodes(header, referenced))
+            referenced = undeclared_names(analysis.ast)
+        except RecursionError:
+            diags.append(too_deep())
+            referenced = None
+        if referenced is not None:
+            diags.extend(_undefined(analysis, referenced))
+            diags.extend(_unused_nodes(header, referenced))
         if template is not None:
             analysis.template = template
             analysis.static = static
@@ -312,6 +331,13 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
         if len(detail) > 300:
             detail = f" (Inductor raises {exc.inductor_type})"
         return make(exc.code, exc.message + detail, span, *related)
+    if isinstance(exc, RenderOutOfMemory):
+        return make(
+            "RL113",
+            f"rendering grew the process by more than {RENDER_MEMORY >> 20} MiB and was stopped "
+            "here: a loop that builds a huge list or string?",
+            line_span if failure.line else Span(0, 0),
+        )
     if isinstance(exc, RenderTimeout):
         return make(
             "RL113",

@@ -1,31 +1,63 @@
-"""Time budgets for rendering: a watchdog that interrupts a render that runs too long.
+"""Budgets for rendering: a watchdog that interrupts a render that runs too long or makes
+the process grow too much.
 
 A template can loop for hours (``{% for i in range(10**5) %}{% for j in range(10**5) %}``)
-without producing output. The watchdog raises :class:`RenderTimeout` inside the rendering
-thread at its deadline (``PyThreadState_SetAsyncExc``), which stops pure-Python work such
-as Jinja's generated code at the next bytecode boundary.
+without producing output, or grow a list a little on every turn of a loop. The watchdog
+raises :class:`RenderTimeout` inside the rendering thread at its deadline, and
+:class:`RenderOutOfMemory` when the process's resident memory has grown by more than the
+render's allowance since the render started (``PyThreadState_SetAsyncExc``; checked every
+few milliseconds on Linux, from ``/proc/self/statm``). That stops pure-Python work such as
+Jinja's generated code at the next bytecode boundary. Single operations that would
+allocate too much at once are refused before they run (:mod:`sandbox_limits`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import ctypes
-import heapq
 import itertools
+import os
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
+
+POLL_SECONDS = 0.005
+_PAGE = os.sysconf("SC_PAGE_SIZE") if hasattr(os, "sysconf") else 4096
 
 
-class RenderTimeout(Exception):
-    """Raised inside a render that exceeded its time budget."""
+class BudgetExceeded(Exception):
+    """Raised inside a render that went past one of its budgets."""
+
+
+class RenderTimeout(BudgetExceeded):
+    """The render exceeded its time budget."""
+
+
+class RenderOutOfMemory(BudgetExceeded):
+    """The process grew by more than the render's memory allowance while it ran."""
+
+
+def resident_bytes() -> int | None:
+    """This process's resident memory now (Linux), else None."""
+    try:
+        with open("/proc/self/statm", "rb") as f:
+            return int(f.read().split()[1]) * _PAGE
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+@dataclass
+class _Budget:
+    deadline: float
+    thread_id: int
+    memory_ceiling: int | None  # resident bytes
 
 
 class _Watchdog:
     def __init__(self) -> None:
         self._cond = threading.Condition()
-        self._heap: list[tuple[float, int, int]] = []  # (deadline, token, thread id)
-        self._active: set[int] = set()
+        self._active: dict[int, _Budget] = {}
         self._tokens = itertools.count()
         self._thread: threading.Thread | None = None
 
@@ -34,53 +66,56 @@ class _Watchdog:
             self._thread = threading.Thread(target=self._run, name="rocm-lsp-watchdog", daemon=True)
             self._thread.start()
 
+    def _fire(self, token: int, exc: type[BudgetExceeded]) -> None:
+        budget = self._active.pop(token)
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(budget.thread_id), ctypes.py_object(exc))
+
     def _run(self) -> None:
         with self._cond:
             while True:
-                while self._heap and self._heap[0][1] not in self._active:
-                    heapq.heappop(self._heap)
-                if not self._heap:
+                if not self._active:
                     self._cond.wait()
                     continue
-                deadline, token, thread_id = self._heap[0]
                 now = time.monotonic()
-                if now < deadline:
-                    self._cond.wait(deadline - now)
-                    continue
-                heapq.heappop(self._heap)
-                if token in self._active:
-                    self._active.discard(token)
-                    ctypes.pythonapi.PyThreadState_SetAsyncExc(
-                        ctypes.c_ulong(thread_id), ctypes.py_object(RenderTimeout)
-                    )
+                rss = resident_bytes() if any(b.memory_ceiling for b in self._active.values()) else None
+                for token, budget in list(self._active.items()):
+                    if now >= budget.deadline:
+                        self._fire(token, RenderTimeout)
+                    elif rss is not None and budget.memory_ceiling and rss > budget.memory_ceiling:
+                        self._fire(token, RenderOutOfMemory)
+                if self._active:
+                    nearest = min(b.deadline for b in self._active.values()) - now
+                    polling = rss is not None
+                    self._cond.wait(min(nearest, POLL_SECONDS) if polling else max(nearest, 0))
 
     @contextlib.contextmanager
-    def deadline(self, seconds: float) -> Iterator[None]:
+    def watch(self, seconds: float, memory: int | None) -> Iterator[None]:
         token = next(self._tokens)
+        start = resident_bytes() if memory else None
+        ceiling = start + memory if start is not None and memory else None
         with self._cond:
             self._ensure_thread()
-            self._active.add(token)
-            heapq.heappush(self._heap, (time.monotonic() + seconds, token, threading.get_ident()))
+            self._active[token] = _Budget(time.monotonic() + seconds, threading.get_ident(), ceiling)
             self._cond.notify()
         fired = False
         try:
             yield
         finally:
             with self._cond:
-                fired = token not in self._active
-                self._active.discard(token)
+                fired = self._active.pop(token, None) is None
             if fired:
                 # The exception may still be pending if the body finished first: absorb it.
                 try:
                     for _ in range(100):
                         time.sleep(0)
-                except RenderTimeout:
+                except BudgetExceeded:
                     pass
 
 
 _WATCHDOG = _Watchdog()
 
 
-def time_budget(seconds: float) -> contextlib.AbstractContextManager[None]:
-    """Raise :class:`RenderTimeout` in this thread if the block runs past ``seconds``."""
-    return _WATCHDOG.deadline(seconds)
+def time_budget(seconds: float, memory: int | None = None) -> contextlib.AbstractContextManager[None]:
+    """Raise :class:`RenderTimeout` in this thread if the block runs past ``seconds``, and
+    :class:`RenderOutOfMemory` if the process grows by more than ``memory`` bytes meanwhile."""
+    return _WATCHDOG.watch(seconds, memory)

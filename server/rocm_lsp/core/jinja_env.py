@@ -12,19 +12,24 @@ from __future__ import annotations
 
 import functools
 import io
-import operator
 from typing import Any
 
 import jinja2
-from jinja2.compiler import CodeGenerator
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
 from jinja2.sandbox import SandboxedEnvironment
 
-MAX_POW_BITS = 4096
-MAX_SEQUENCE = 1 << 20
+from rocm_lsp.core.sandbox_limits import (
+    RenderBudgetError,
+    as_int,
+    bounded_filters,
+    check_binop,
+    check_call,
+    check_size,
+)
 
-
-class RenderBudgetError(RuntimeError):
-    """A template operation beyond the render budget."""
+__all__ = ["RenderBudgetError", "compile_template", "environment", "undeclared_names"]
+MAX_LIPSUM = 1000  # paragraphs or words per paragraph of ``lipsum()``
 
 
 def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4) -> str:
@@ -35,36 +40,33 @@ def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4)
     return "".join(lines)
 
 
-def _as_int(value: Any) -> int | None:
-    """An integer operand (also sympy's ``Integer`` node sizes), else None."""
-    if isinstance(value, (str, bytes, list, tuple, float)):
-        return None
-    try:
-        return operator.index(value)
-    except TypeError:
-        return None
-
-
 class InductorSandbox(SandboxedEnvironment):
-    """Inductor's environment settings inside Jinja's sandbox, with bounded arithmetic."""
+    """Inductor's environment settings inside Jinja's sandbox, with bounded arithmetic,
+    strings and sequences (:mod:`sandbox_limits`)."""
 
-    intercepted_binops = frozenset({"**", "*"})
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
 
     def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
-        a, b = _as_int(left), _as_int(right)
-        if op == "**":
-            if a is not None and b is not None and b > 0:
-                if abs(a) > 1 and b * max(abs(a).bit_length(), 1) > MAX_POW_BITS:
-                    raise RenderBudgetError(f"{a} ** {b} is too large to compute")
-            return operator.pow(left, right)
-        for seq, count in ((left, b), (right, a)):
-            if isinstance(seq, (str, list, tuple)) and count is not None:
-                if len(seq) * count > MAX_SEQUENCE:
-                    raise RenderBudgetError(
-                        f"a {type(seq).__name__} of length {len(seq)} repeated {count} times is too "
-                        f"large (limit {MAX_SEQUENCE} items)"
-                    )
-        return operator.mul(left, right)
+        check_binop(op, left, right)
+        return check_size(super().call_binop(context, op, left, right), f"{op!r}")
+
+    def call(__self, __context: Any, __obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        args = check_call(__obj, args, kwargs)
+        return check_size(super().call(__context, __obj, *args, **kwargs), "a call")
+
+    @staticmethod
+    def bounded_concat(value: str) -> str:
+        """The result of ``a ~ b`` (see ``_TrackingGenerator.visit_Concat``)."""
+        return check_size(value, "'~'")
+
+
+def _lipsum(lipsum: Any) -> Any:
+    def bounded(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:  # noqa: A002
+        if any((as_int(v) or 0) > MAX_LIPSUM for v in (n, min, max)):
+            raise RenderBudgetError(f"lipsum() beyond {MAX_LIPSUM} paragraphs or words")
+        return lipsum(n, html, min, max)
+
+    return bounded
 
 
 @functools.cache
@@ -72,6 +74,8 @@ def environment() -> InductorSandbox:
     """The shared environment (Jinja caches compiled templates per environment)."""
     env = InductorSandbox(undefined=jinja2.StrictUndefined)
     env.filters["indent_except_first"] = indent_except_first
+    env.filters = bounded_filters(env.filters)
+    env.globals["lipsum"] = _lipsum(env.globals["lipsum"])
     return env
 
 
@@ -98,6 +102,12 @@ class _TrackingGenerator(CodeGenerator):
         super().__init__(environment, None, None, stream, optimized=False)
         self.undeclared: set[str] = set()
 
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        # ``a ~ b`` grows strings without an operator the sandbox intercepts: check each result.
+        self.write("environment.bounded_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
     def enter_frame(self, frame: Any) -> None:
         super().enter_frame(frame)
         for _, (action, param) in frame.symbols.loads.items():
@@ -115,3 +125,28 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     code = env._compile(stream.getvalue(), "<template>")
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
     return template, generator.undeclared
+
+
+def _stand_in(value: Any, *args: Any, **kwargs: Any) -> Any:
+    return value
+
+
+def undeclared_names(ast: jinja2.nodes.Template) -> set[str]:
+    """The names ``ast`` looks up (``meta.find_undeclared_variables``), also for a template
+    that does not compile: unknown filters and tests get stand-ins (Jinja's compiler stops
+    at them), and after any other compile error every name read and never assigned counts."""
+    env: jinja2.Environment = environment()
+    filters = {f.name for f in ast.find_all(nodes.Filter)} - env.filters.keys()
+    tests = {t.name for t in ast.find_all(nodes.Test)} - env.tests.keys()
+    if filters or tests:
+        env = env.overlay()
+        env.filters = {**env.filters, **dict.fromkeys(filters, _stand_in)}
+        env.tests = {**env.tests, **dict.fromkeys(tests, _stand_in)}
+    generator = _TrackingGenerator(env, io.StringIO())
+    try:
+        generator.visit(ast)
+    except jinja2.TemplateSyntaxError:
+        names = list(ast.find_all(nodes.Name))
+        assigned = {n.name for n in names if n.ctx != "load"} | {m.name for m in ast.find_all(nodes.Macro)}
+        return {n.name for n in names if n.ctx == "load"} - assigned - env.globals.keys()
+    return generator.undeclared

@@ -33,14 +33,21 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jinja2
-from jinja2 import meta, nodes
+from jinja2 import nodes
 from jinja2.visitor import NodeTransformer
 
 from rocm_lsp.core import hook_checks
-from rocm_lsp.core.analysis import MAX_TEMPLATE_BYTES, Analysis, _compile_error, _loop_scopes, _syntax
+from rocm_lsp.core.analysis import (
+    MAX_TEMPLATE_BYTES,
+    Analysis,
+    _compile_error,
+    _loop_scopes,
+    _syntax,
+    too_deep,
+)
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import JINJA_GLOBALS, Header
-from rocm_lsp.core.jinja_env import compile_template, environment
+from rocm_lsp.core.jinja_env import compile_template, environment, undeclared_names
 from rocm_lsp.core.profiles import PROFILES
 from rocm_lsp.core.structure import Argument, HookSite, NameRef, Value, _Offsets, outline
 from rocm_lsp.core.text import LineIndex, Span
@@ -1131,7 +1138,7 @@ def _jinja(text: str, profile: str | None) -> _Jinja:
     except jinja2.TemplateSyntaxError as exc:
         return _Jinja(text, index, [_syntax(analysis, exc)], None, tree.names)
     except RecursionError:
-        return _Jinja(text, index, [_too_deep()], None, tree.names)
+        return _Jinja(text, index, [too_deep()], None, tree.names)
     analysis.ast = ast
     if profile is not None:
         diags.extend(hook_checks.check_sites(text, Header(), tree.sites, profile))
@@ -1140,10 +1147,10 @@ def _jinja(text: str, profile: str | None) -> _Jinja:
             _, referenced = compile_template(ast)
         except jinja2.TemplateSyntaxError as exc:  # e.g. an unknown filter
             diags.append(_syntax(analysis, exc))
-            referenced = meta.find_undeclared_variables(ast)
+            referenced = undeclared_names(ast)
         except SyntaxError as exc:  # Python's, e.g. "keyword argument repeated"
             diags.extend(_compile_error(analysis, exc, diags))
-            referenced = meta.find_undeclared_variables(ast)
+            referenced = undeclared_names(ast)
         assigned = {m.name for m in ast.find_all(nodes.Macro)}
         for assign in ast.find_all((nodes.Assign, nodes.AssignBlock)):
             targets = [assign.target, *assign.target.find_all(nodes.Name)]
@@ -1154,22 +1161,18 @@ def _jinja(text: str, profile: str | None) -> _Jinja:
             if t.name in ("defined", "undefined") and isinstance(t.node, nodes.Name)
         }
     except RecursionError:  # Jinja's compiler recurses per nesting level, as Inductor's would
-        return _Jinja(text, index, [*diags, _too_deep()], None, tree.names)
+        return _Jinja(text, index, [*diags, too_deep()], None, tree.names)
     referenced = set(referenced) - JINJA_GLOBALS
     return _Jinja(
         text, index, diags, frozenset(referenced), tree.names, frozenset(assigned), frozenset(tested)
     )
 
 
-def _too_deep() -> Diagnostic:
-    return make("RL110", "Jinja cannot compile this template: it nests too deeply", Span(0, 0))
-
-
 def _undeclared(ast: nodes.Template) -> set[str]:
     try:
         return compile_template(ast)[1]
     except (jinja2.TemplateSyntaxError, SyntaxError):
-        return set(meta.find_undeclared_variables(ast))
+        return undeclared_names(ast)
 
 
 class _Prune(NodeTransformer):

@@ -19,6 +19,7 @@ from rocm_lsp.core.sizes import SizeExpr
 from rocm_lsp.core.structure import Outline
 
 RENDER_SECONDS = 2.0
+RENDER_MEMORY = 512 << 20  # growth of the process while one render runs
 MAX_OUTPUT = 8 * 1024 * 1024
 SITE_METHOD = ".rocmlsp_site({})"
 
@@ -103,7 +104,7 @@ def render(
     header: Header,
     profile_name: str | None = None,
     static: bool = False,
-    seconds: float = RENDER_SECONDS,
+    seconds: float | None = None,
     warm: bool = False,
 ) -> Rendered:
     """Render with the header's nodes and vars; never raises."""
@@ -114,7 +115,7 @@ def render(
     if warm or any(decl.size and any(e.symbols for e in decl.size) for decl in header.nodes.values()):
         symbolic.warm_up()  # never import sympy under the budget: an interrupted import breaks it
     try:
-        with time_budget(seconds):
+        with time_budget(seconds or RENDER_SECONDS, RENDER_MEMORY):
             chunks = []
             total = 0
             for chunk in template.generate(kernel=kernel, **context):

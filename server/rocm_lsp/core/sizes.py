@@ -15,11 +15,14 @@ values without sympy.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 
 MAX_TEXT = 512
 MAX_EXPONENT = 32
+MAX_DEGREE = 64  # total degree once expanded, e.g. s0**32*s1**32; Inductor prints each factor
+MAX_TERMS = 4096  # terms once expanded (sympy's expand of a product of sums)
 INT64_MAX = (1 << 63) - 1
 
 Tree = tuple  # ("int", n) | ("sym", name) | ("add"|"sub"|"mul", a, b) | ("neg", a) | ("pow", a, k)
@@ -67,6 +70,24 @@ def _symbols(tree: Tree):
         yield from _symbols(tree[2])
     elif kind in ("neg", "pow"):
         yield from _symbols(tree[1])
+
+
+def _growth(tree: Tree) -> tuple[int, int]:
+    """(total degree, a bound on the number of terms) of ``tree`` once expanded (the bound
+    stops growing past ``MAX_TERMS``)."""
+    kind = tree[0]
+    if kind in ("int", "sym"):
+        return (0 if kind == "int" else 1), 1
+    if kind == "neg":
+        return _growth(tree[1])
+    if kind == "pow":
+        degree, terms = _growth(tree[1])
+        k = tree[2]
+        return degree * k, min(math.comb(terms + k - 1, k), MAX_TERMS + 1)
+    (da, ta), (db, tb) = _growth(tree[1]), _growth(tree[2])
+    if kind == "mul":
+        return da + db, min(ta * tb, MAX_TERMS + 1)
+    return max(da, db), min(ta + tb, MAX_TERMS + 1)
 
 
 def evaluate(tree: Tree, values: dict[str, int]) -> int:
@@ -156,6 +177,15 @@ class _Parser:
         tree = self._expr(0)
         if self._peek() is not None:
             raise self._fail("an operator")
+        degree, terms = _growth(tree)
+        if degree > MAX_DEGREE:
+            raise SizeSyntaxError(
+                f"degree {degree} is larger than {MAX_DEGREE}: Inductor would print the "
+                f"symbols {degree} times",
+                too_large=True,
+            )
+        if terms > MAX_TERMS:
+            raise SizeSyntaxError(f"expands to more than {MAX_TERMS} terms", too_large=True)
         return tree
 
     def _expr(self, depth: int) -> Tree:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 _RAW_BLOCK = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
 
 
@@ -35,25 +36,31 @@ class Span:
 
 
 class LineIndex:
-    """Maps character offsets to 0-based (line, column) pairs and back."""
+    """Maps character offsets to 0-based (line, column) pairs and back.
+
+    Lines end at ``\n``, ``\r\n`` or a lone ``\r``: as the LSP specification, editors and
+    Jinja's lexer count them (Python's ``splitlines`` also breaks at ``\x0c``, ``\u2028``…).
+    """
 
     def __init__(self, text: str) -> None:
         self.text = text
         self._starts = [0]
-        pos = text.find("\n")
-        while pos != -1:
-            self._starts.append(pos + 1)
-            pos = text.find("\n", pos + 1)
+        self._ends: list[int] = []
+        for m in _LINE_BREAK.finditer(text):
+            self._ends.append(m.start())
+            self._starts.append(m.end())
+        self._ends.append(len(text))
 
     @property
     def line_count(self) -> int:
         return len(self._starts)
 
     def position(self, offset: int) -> tuple[int, int]:
-        """0-based (line, column in characters) of ``offset``, clamped to the text."""
+        """0-based (line, column in characters) of ``offset``, clamped to the text (an offset
+        inside a ``\r\n`` counts as the end of its line)."""
         offset = max(0, min(offset, len(self.text)))
         line = bisect.bisect_right(self._starts, offset) - 1
-        return line, offset - self._starts[line]
+        return line, min(offset, self._ends[line]) - self._starts[line]
 
     def offset(self, line: int, column: int) -> int:
         """Offset of a 0-based (line, column), clamped to the line and the text."""
@@ -61,15 +68,14 @@ class LineIndex:
             return 0
         if line >= len(self._starts):
             return len(self.text)
-        start = self._starts[line]
-        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self.text)
-        return min(start + max(0, column), end)
+        return min(self._starts[line] + max(0, column), self._ends[line])
 
     def line_span(self, line: int) -> Span:
-        """The span of a 0-based line, without its newline."""
-        start = self.offset(line, 0)
-        end = self._starts[line + 1] - 1 if line + 1 < len(self._starts) else len(self.text)
-        return Span(start, end)
+        """The span of a 0-based line, without its line break."""
+        if line >= len(self._starts):
+            return Span(len(self.text), len(self.text))
+        line = max(0, line)
+        return Span(self._starts[line], self._ends[line])
 
     def line_text(self, line: int) -> str:
         span = self.line_span(line)

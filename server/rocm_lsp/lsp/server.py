@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import functools
 import logging
 import threading
 import uuid
@@ -72,6 +73,7 @@ class _Pending:
     version: int | None
     text: str
     future: asyncio.Future[Snapshot]
+    started: bool = False
 
 
 class RocmLanguageServer(LanguageServer):
@@ -87,7 +89,9 @@ class RocmLanguageServer(LanguageServer):
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
         self.gpu_settings: dict[str, str] = {}  # compiler / arch / benchmarkInterpreter
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
-        self._analyses: dict[str, _Pending] = {}
+        self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
+        self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
+        self._running: set[str] = set()  # documents with an analysis in the pool
         self._tasks: dict[str, asyncio.Task[None]] = {}
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="rocm-lsp-analysis"
@@ -98,19 +102,43 @@ class RocmLanguageServer(LanguageServer):
         return self.workspace.position_encoding or lsp.PositionEncodingKind.Utf16
 
     async def snapshot(self, uri: str) -> Snapshot | None:
-        """The analysis of the document's current text (shared by concurrent requests)."""
+        """The analysis of the document's current text (shared by concurrent requests).
+
+        A document has at most one analysis in the pool: versions typed meanwhile wait, and
+        only the newest of them is analysed (the requests for the others get its result), so
+        one slow document never takes the pool from the others.
+        """
         if not analysable(uri):
             return None
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
         pending = self._analyses.get(uri)
         if pending is None or pending.version != version or pending.text != text:
-            loop = asyncio.get_running_loop()
-            profile = self.settings.profile
-            future = loop.run_in_executor(self._pool, self._analyze, uri, version, text, profile)
-            pending = _Pending(version, text, asyncio.ensure_future(future))
+            pending = _Pending(version, text, asyncio.get_running_loop().create_future())
             self._analyses[uri] = pending
+            superseded = self._waiting.pop(uri, None)
+            if superseded is not None:  # never started: its requests get the newer result
+                pending.future.add_done_callback(functools.partial(_forward, superseded.future))
+            self._waiting[uri] = pending
+            self._start(uri)
         return await asyncio.shield(pending.future)
+
+    def _start(self, uri: str) -> None:
+        if uri in self._running or uri not in self._waiting:
+            return
+        pending = self._waiting.pop(uri)
+        pending.started = True
+        self._running.add(uri)
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(
+            self._pool, self._analyze, uri, pending.version, pending.text, self.settings.profile
+        )
+        job.add_done_callback(functools.partial(self._finished, uri, pending))
+
+    def _finished(self, uri: str, pending: _Pending, job: asyncio.Future[Snapshot]) -> None:
+        self._running.discard(uri)
+        _forward(pending.future, job)
+        self._start(uri)
 
     def _analyze(self, uri: str, version: int | None, text: str, profile: str | None) -> Snapshot:
         if is_python(uri):
@@ -207,6 +235,18 @@ class RocmLanguageServer(LanguageServer):
 
     def log_warning(self, message: str) -> None:
         self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=message))
+
+
+def _forward(target: asyncio.Future[T], source: asyncio.Future[T]) -> None:
+    """Settle ``target`` as ``source`` settled."""
+    if target.done():
+        return
+    if source.cancelled():
+        target.cancel()
+    elif source.exception() is not None:
+        target.set_exception(source.exception())  # type: ignore[arg-type]
+    else:
+        target.set_result(source.result())
 
 
 def build_server() -> RocmLanguageServer:

@@ -7,6 +7,7 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from rocm_lsp.core.config import Settings, from_mapping
+from rocm_lsp.lsp.documents import use_spec_lines
 from rocm_lsp.lsp.server import RocmLanguageServer
 
 SECTION = "rocmLsp"
@@ -33,6 +34,7 @@ def register(server: RocmLanguageServer) -> None:
 
     @server.feature(lsp.INITIALIZE)
     def initialize(ls: RocmLanguageServer, params: lsp.InitializeParams) -> None:
+        use_spec_lines(ls.workspace)
         apply(ls, params.initialization_options)
         text_caps = params.capabilities.text_document
         if text_caps is not None and text_caps.diagnostic is not None:
