@@ -18,19 +18,42 @@ from pytest_lsp import ClientServerConfig, LanguageClient, client_capabilities
 REPO = Path(__file__).resolve().parents[2]
 WORK = Path(tempfile.mkdtemp(prefix="rocm-lsp-robustness-"))
 STDERR = WORK / "server-stderr.txt"
-# fd 2 goes to a file before anything is imported: tracebacks from any thread land there.
-BOOT = (
-    "import os, sys\n"
-    "os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)\n"
-    "from rocm_lsp.cli import main\n"
-    "sys.exit(main(['serve']))\n"
-)
+SPAWN_LOG = WORK / "spawned.log"
+# ``python -c BOOT STDERR ARGS…`` runs ``rocm-lsp ARGS…`` with fd 2 in a file (set before any
+# import: tracebacks from every thread land there). With $ROCM_LSP_TEST_SPAWN_LOG set, every
+# way to start a process (os.system, os.exec*, os.spawn*, os.posix_spawn, fork, subprocess)
+# appends to that file and raises instead.
+BOOT = """\
+import os, sys
+os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
+log = os.environ.get("ROCM_LSP_TEST_SPAWN_LOG")
+if log:
+    import subprocess
+
+    def forbidden(*args, **kwargs):
+        with open(log, "a") as f:
+            f.write(repr(args)[:300] + "\\n")
+        raise PermissionError("this test forbids starting processes")
+
+    starters = ("exec", "spawn", "posix_spawn", "system", "popen", "fork")
+    for name in dir(os):
+        if name.startswith(starters):
+            setattr(os, name, forbidden)
+    subprocess.Popen._execute_child = forbidden
+from rocm_lsp.cli import main
+sys.exit(main(sys.argv[2:]))
+"""
 
 
-def server_config() -> ClientServerConfig:
+def boot_command(*args: str, stderr: Path = STDERR) -> list[str]:
+    """The command that runs ``rocm-lsp ARGS…`` through :data:`BOOT`."""
+    return [sys.executable, "-c", BOOT, str(stderr), *args]
+
+
+def server_config(env: dict[str, str] | None = None) -> ClientServerConfig:
     return ClientServerConfig(
-        server_command=[sys.executable, "-c", BOOT, str(STDERR)],
-        server_env={**os.environ, "ROCM_LSP_CACHE_DIR": str(WORK / "cache")},
+        server_command=boot_command("serve"),
+        server_env={**os.environ, "ROCM_LSP_CACHE_DIR": str(WORK / "cache"), **(env or {})},
     )
 
 
@@ -48,19 +71,32 @@ class Published:
         return found[-1] if found else None
 
 
+async def _initialize(client: LanguageClient, profile: str) -> None:
+    published = Published()
+    client.published = published  # type: ignore[attr-defined]
+    features = client.protocol.fm.features
+    keep = features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
+    features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = lambda params: (published.add(params), keep(params))
+    client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)(lambda params: None)
+    params = lsp.InitializeParams(
+        capabilities=client_capabilities(profile), root_uri=REPO.as_uri(), initialization_options={}
+    )
+    client.init_result = await client.initialize_session(params)  # type: ignore[attr-defined]
+
+
 @pytest_lsp.fixture(config=server_config(), params=["visual-studio-code", "neovim"])
 async def session(lsp_client: LanguageClient, request: pytest.FixtureRequest):
     """An initialised client (VS Code: pushed diagnostics; Neovim: pulled, UTF-8 or UTF-16)."""
-    published = Published()
-    lsp_client.published = published  # type: ignore[attr-defined]
-    features = lsp_client.protocol.fm.features
-    keep = features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS]
-    features[lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS] = lambda params: (published.add(params), keep(params))
-    lsp_client.feature(lsp.WORKSPACE_CODE_LENS_REFRESH)(lambda params: None)
-    params = lsp.InitializeParams(
-        capabilities=client_capabilities(request.param), root_uri=REPO.as_uri(), initialization_options={}
-    )
-    lsp_client.init_result = await lsp_client.initialize_session(params)  # type: ignore[attr-defined]
+    await _initialize(lsp_client, request.param)
+    yield
+    await lsp_client.shutdown_session()
+
+
+@pytest_lsp.fixture(config=server_config({"ROCM_LSP_TEST_SPAWN_LOG": str(SPAWN_LOG)}))
+async def guarded(lsp_client: LanguageClient):
+    """A VS Code session with a server that may start no process (:data:`SPAWN_LOG`)."""
+    SPAWN_LOG.unlink(missing_ok=True)
+    await _initialize(lsp_client, "visual-studio-code")
     yield
     await lsp_client.shutdown_session()
 
