@@ -92,6 +92,26 @@ async def session(lsp_client: LanguageClient, request: pytest.FixtureRequest):
     await lsp_client.shutdown_session()
 
 
+@pytest_lsp.fixture(config=server_config())
+async def editor(lsp_client: LanguageClient):
+    """One VS Code session (for tests where the client's kind does not matter)."""
+    await _initialize(lsp_client, "visual-studio-code")
+    yield
+    await lsp_client.shutdown_session()
+
+
+FULL_CACHE = WORK / "cache-is-a-file"  # every write under it fails, as on a full disk
+FULL_CACHE.write_text("")
+
+
+@pytest_lsp.fixture(config=server_config({"ROCM_LSP_CACHE_DIR": str(FULL_CACHE)}))
+async def full_disk(lsp_client: LanguageClient):
+    """A VS Code session whose cache folder cannot be written."""
+    await _initialize(lsp_client, "visual-studio-code")
+    yield
+    await lsp_client.shutdown_session()
+
+
 @pytest_lsp.fixture(config=server_config({"ROCM_LSP_TEST_SPAWN_LOG": str(SPAWN_LOG)}))
 async def guarded(lsp_client: LanguageClient):
     """A VS Code session with a server that may start no process (:data:`SPAWN_LOG`)."""

@@ -5,9 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import signal
-import subprocess
 import sys
 import threading
 import time
@@ -16,8 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from rocm_lsp.core.files import user_cache_dir
+from rocm_lsp.gpu import child
 from rocm_lsp.gpu.bench_request import BenchSetupError, make_request
 from rocm_lsp.gpu.build import Build, build
+from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S
 
 WORKER = Path(__file__).resolve().parent / "bench_worker.py"
 DEFAULT_TIMEOUT_S = 180.0
@@ -62,58 +61,67 @@ def _record(history: Path, summary: dict[str, Any]) -> None:
 def run_worker(
     request: dict[str, Any], python: str, timeout: float, cancel: threading.Event | None = None
 ) -> dict[str, Any]:
-    """Run the worker; a crash, hang or cancel becomes ``{"ok": false, "error": …}``."""
+    """Run the worker; a crash, hang, cancel or unreadable report becomes
+    ``{"ok": false, "error": …}``."""
     try:
-        proc = subprocess.Popen(
-            [python, str(WORKER)],
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            start_new_session=True,
-        )
+        done = child.run([python, str(WORKER)], timeout, cancel, stdin=json.dumps(request))
     except OSError as exc:
         return {
             "ok": False,
             "error": f"cannot start the benchmark interpreter {python}: {exc}",
             "stage": "start",
         }
-    deadline = time.monotonic() + timeout
-    payload: str | None = json.dumps(request)
-    while True:
-        try:
-            out, err = proc.communicate(payload, timeout=0.2)
-            break
-        except subprocess.TimeoutExpired:
-            payload = None
-            if (cancel is not None and cancel.is_set()) or time.monotonic() > deadline:
-                try:
-                    os.killpg(proc.pid, signal.SIGKILL)
-                except OSError:
-                    proc.kill()
-                proc.communicate()
-                if cancel is not None and cancel.is_set():
-                    return {"ok": False, "error": "cancelled", "stage": "cancelled"}
-                return {
-                    "ok": False,
-                    "stage": "timeout",
-                    "error": f"the benchmark did not finish within {timeout:g} s (a hang or a very "
-                    "slow kernel?); the worker was killed",
-                }
-    lines = [line for line in out.splitlines() if line.strip().startswith("{")]
-    if proc.returncode != 0 or not lines:
-        why = f"signal {-proc.returncode}" if proc.returncode < 0 else f"exit status {proc.returncode}"
-        tail = err.strip().splitlines()[-1] if err.strip() else "no output"
+    if done.stopped == "cancelled":
+        return {"ok": False, "error": "cancelled", "stage": "cancelled"}
+    if done.stopped == "timeout":
+        return {
+            "ok": False,
+            "stage": "timeout",
+            "error": f"the benchmark did not finish within {timeout:g} s (a hang or a very "
+            "slow kernel?); the worker was killed",
+        }
+    lines = [line for line in done.stdout.splitlines() if line.strip().startswith("{")]
+    try:
+        report = json.loads(lines[-1]) if lines else None
+    except ValueError:
+        report = None
+    problem = malformed(report) if lines else "it printed no JSON report"
+    if problem is None:
+        return report  # even if it crashed afterwards (e.g. tearing down a faulted GPU context)
+    if done.returncode != 0:
+        err = done.stderr.strip()
+        tail = err.splitlines()[-1][:300] if err else "no output"
         return {
             "ok": False,
             "stage": "crash",
-            "error": f"the benchmark worker crashed ({why}): {tail}. The GPU may have faulted "
-            "(an illegal address?); the next run starts a fresh process",
+            "error": f"the benchmark worker crashed ({done.describe_exit('it')}): {tail}. The GPU may "
+            "have faulted (an illegal address?); the next run starts a fresh process",
         }
-    try:
-        return json.loads(lines[-1])
-    except ValueError:
-        return {"ok": False, "stage": "protocol", "error": "the benchmark worker printed no JSON result"}
+    return {
+        "ok": False,
+        "stage": "protocol",
+        "error": f"the benchmark worker's report is unreadable: {problem}",
+    }
+
+
+_NUMBERS = ("bandwidth_gbps", "tflops", "flops_fraction", "bandwidth_fraction")
+
+
+def malformed(report: Any) -> str | None:
+    """Why a worker's report does not have the shape this module reads, or None."""
+    if not isinstance(report, dict):
+        return "not a JSON object"
+    for key, kind in (("timing", dict), ("check", dict), ("device", str), ("error", str)):
+        if report.get(key) is not None and not isinstance(report[key], kind):
+            return f"{key} is not a {kind.__name__}"
+    numbers = [report.get(k) for k in _NUMBERS]
+    numbers += [(report.get("timing") or {}).get(k) for k in ("median", "p20", "p80")]
+    if any(n is not None and (isinstance(n, bool) or not isinstance(n, (int, float))) for n in numbers):
+        return "a timing or rate is not a number"
+    outputs = (report.get("check") or {}).get("outputs", [])
+    if not isinstance(outputs, list) or not all(isinstance(o, dict) for o in outputs):
+        return "check.outputs is not a list of objects"
+    return None
 
 
 def summarize(report: dict[str, Any]) -> str:
@@ -146,8 +154,9 @@ def benchmark(
     profile: str | None = None,
     timeout: float = DEFAULT_TIMEOUT_S,
     cancel: threading.Event | None = None,
+    compile_timeout: float = COMPILE_TIMEOUT_S,
 ) -> BenchOutcome:
-    built = build(path, text, False, compiler, arch, profile, cancel)
+    built = build(path, text, False, compiler, arch, profile, cancel, compile_timeout)
     result = built.result
     if result is None or not result.ok or result.library is None:
         reason = built.diagnostics[0].message if built.diagnostics else (result.note if result else "")

@@ -9,7 +9,7 @@ from pathlib import Path
 from rocm_lsp.core.analysis import Analysis, analyze
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.text import Span
-from rocm_lsp.gpu.compile import CompileResult, compile_source
+from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
 
@@ -63,6 +63,7 @@ def build(
     arch: str | None = None,
     profile: str | None = None,
     cancel: threading.Event | None = None,
+    timeout: float = COMPILE_TIMEOUT_S,
 ) -> Build:
     """Render and compile one template; every outcome becomes template diagnostics."""
     analysis = analyze(text, profile)
@@ -76,7 +77,7 @@ def build(
         return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
     filename = str(path)
     source = source_for_compiler(analysis, filename)
-    result = compile_source(source, filename, tool, check_only=check_only, cancel=cancel)
+    result = compile_source(source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel)
     if result.note == "cancelled":
         return Build(analysis, result, tool, [])
     found: list[Diagnostic] = []

@@ -10,8 +10,7 @@ import hashlib
 import json
 import os
 import re
-import signal
-import subprocess
+import shutil
 import tempfile
 import threading
 import time
@@ -19,6 +18,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rocm_lsp.core.files import atomic_write_text, user_cache_dir
+from rocm_lsp.gpu import child
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
 
 COMPILE_TIMEOUT_S = 120.0
@@ -166,44 +166,23 @@ def parse_resources(output: str) -> list[KernelResources]:
 
 def _run_compiler(
     command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None, env: dict[str, str]
-) -> tuple[str, bool, str]:
-    """(output, succeeded, reason) — the child is killed on timeout or cancellation."""
+) -> tuple[str, bool, str, bool]:
+    """(output, succeeded, reason, whether the outcome says something about the source) —
+    the compiler's process group is killed on timeout or cancellation."""
+    name = Path(command[0]).name
     try:
-        proc = subprocess.Popen(
-            command,
-            cwd=cwd,
-            env=env,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,  # its own process group: a kill reaches the children too
-        )
+        done = child.run(command, timeout, cancel, cwd=cwd, env=env, merge_stderr=True)
     except OSError as exc:
-        return "", False, f"cannot run {command[0]}: {exc}"
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            output, _ = proc.communicate(timeout=0.1)
-            break
-        except subprocess.TimeoutExpired:
-            if cancel is not None and cancel.is_set():
-                _kill(proc)
-                return "", False, "cancelled"
-            if time.monotonic() > deadline:
-                _kill(proc)
-                return "", False, f"the compiler did not finish within {timeout:g} s and was stopped"
-    if proc.returncode != 0:
-        return output, False, f"{Path(command[0]).name} exited with status {proc.returncode}"
-    return output, True, ""
-
-
-def _kill(proc: subprocess.Popen[str]) -> None:
-    """Kill the compiler and everything it started (cc1plus, ptxas, …)."""
-    try:
-        os.killpg(proc.pid, signal.SIGKILL)
-    except OSError:
-        proc.kill()
-    proc.communicate()
+        return "", False, f"cannot run {command[0]}: {exc}", False
+    if done.stopped == "cancelled":
+        return "", False, "cancelled", False
+    if done.stopped == "timeout":
+        return done.stdout, False, f"the compiler did not finish within {timeout:g} s and was stopped", False
+    if done.returncode != 0:
+        # killed by a signal (a crash, the OOM killer, a user): no verdict on the source
+        verdict = done.returncode is not None and done.returncode > 0 and not done.truncated
+        return done.stdout, False, done.describe_exit(name), verdict
+    return done.stdout, True, "", True
 
 
 def compile_source(
@@ -239,17 +218,25 @@ def compile_source(
             False, None, [], [], 0.0, False, [], tool.describe(), note=f"cannot write the build cache: {exc}"
         )
     src = work / "kernel.hip.cpp"
-    src.write_text(source, encoding="utf-8")
     out = work / artifact.name
     command = [tool.compiler, *command_flags, str(src), "-o", str(out)]
     start = time.perf_counter()
-    output, ok, note = _run_compiler(command, work, timeout, cancel, compiler_env(tool))
-    ok = ok and out.exists()
-    if not ok and not note:
-        note = f"{Path(tool.compiler).name} failed"
+    try:
+        src.write_text(source, encoding="utf-8")
+    except OSError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        return CompileResult(
+            False, None, [], [], 0.0, False, command, tool.describe(), f"cannot write the build cache: {exc}"
+        )
+    output, ok, note, verdict = _run_compiler(command, work, timeout, cancel, compiler_env(tool))
+    if ok and not out.exists():
+        ok, verdict = False, False
+        note = f"{Path(tool.compiler).name} exited with status 0 but wrote no {out.name}"
     seconds = time.perf_counter() - start
     messages = parse_messages(output, filename)
-    if not ok and not any(m.severity == "error" for m in messages) and output.strip():
+    located = any(m.severity == "error" for m in messages)
+    verdict = verdict and (ok or located)  # a failure without a located error may be the machine's
+    if not ok and not located and output.strip():
         note = (note + ": " if note else "") + output.strip().splitlines()[-1][:400]
     result = CompileResult(
         ok,
@@ -262,10 +249,9 @@ def compile_source(
         tool.describe(),
         note,
     )
-    transient = note == "cancelled" or "did not finish" in note
     try:
-        if transient:
-            pass  # a cancelled or timed-out build says nothing about the source: never cached
+        if not verdict:
+            pass  # cancelled, timed out, crashed or never started: says nothing about the source
         elif ok:
             os.replace(out, artifact)
             (folder / "ok").write_text("")
@@ -274,8 +260,9 @@ def compile_source(
             atomic_write_text(report, result.to_json())
     except OSError as exc:
         result.note = f"built, but the cache could not be written: {exc}"
+        if ok and not artifact.exists():  # the library never reached the cache
+            result.ok, result.library = False, None
+            result.note = f"cannot write the build cache: {exc}"
     finally:
-        for leftover in work.glob("*"):
-            leftover.unlink(missing_ok=True)
-        work.rmdir()
+        shutil.rmtree(work, ignore_errors=True)
     return result

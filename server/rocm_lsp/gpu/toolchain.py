@@ -7,9 +7,10 @@ import functools
 import hashlib
 import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
+
+from rocm_lsp.gpu import child
 
 HIP_COMPAT = Path(__file__).resolve().parent / "hip_compat"
 NVCC_CANDIDATES = ("/usr/local/cuda/bin/nvcc", "/usr/local/bin/nvcc")
@@ -36,11 +37,12 @@ class NoToolchain(Exception):
 
 
 def _run(command: list[str], timeout: float = 10.0) -> str | None:
+    """A probe's output (None if it fails, hangs or cannot start; a hang kills its group)."""
     try:
-        proc = subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
-    except (OSError, subprocess.TimeoutExpired):
+        done = child.run(command, timeout)
+    except OSError:
         return None
-    return proc.stdout if proc.returncode == 0 else None
+    return done.stdout if done.returncode == 0 else None
 
 
 @functools.cache

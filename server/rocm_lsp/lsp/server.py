@@ -87,7 +87,7 @@ class RocmLanguageServer(LanguageServer):
         self.pull_diagnostics = False
         self.previews: dict[str, str] = {}  # template uri -> preview file path
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
-        self.gpu_settings: dict[str, str] = {}  # compiler / arch / benchmarkInterpreter
+        self.gpu_settings: dict[str, str] = {}  # configuration.GPU_KEYS
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs

@@ -30,7 +30,9 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.snapshot(uri)
         if snapshot is None:
             return None
-        from rocm_lsp.gpu.bench import benchmark
+        from rocm_lsp.gpu.bench import DEFAULT_TIMEOUT_S, benchmark
+        from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S
+        from rocm_lsp.lsp.features.configuration import seconds
 
         settings = ls.gpu_settings
         path = Path(to_fs_path(uri) or uri)
@@ -40,6 +42,8 @@ def register(server: RocmLanguageServer) -> None:
             lambda cancel: benchmark(
                 path, text, settings.get("benchmarkInterpreter"), settings.get("compiler"),
                 settings.get("arch"), ls.settings.profile, cancel=cancel,
+                timeout=seconds(ls, "benchmarkTimeout", DEFAULT_TIMEOUT_S),
+                compile_timeout=seconds(ls, "compileTimeout", COMPILE_TIMEOUT_S),
             ),
         )  # fmt: skip
         message = "cancelled" if cancelled else outcome.message
