@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import WORK, diagnostics_of, server_problems
-from fakes import fake_compiler, fake_interpreter
+from fakes import children, fake_compiler, fake_interpreter
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -147,3 +147,25 @@ async def test_an_unwritable_cache_is_a_message(
         assert "cannot write the build cache" in answer, answer
     await _still_answers(client, uri)
     assert server_problems(client) == []
+
+
+async def test_cancel_stops_a_hanging_compiler_and_what_it_started(
+    editor: LanguageClient, tmp_path: Path
+) -> None:
+    client = editor
+    uri = await _open_gemm(client, tmp_path)
+    compiler = fake_compiler(tmp_path, "hang_with_child")
+    _configure(client, compiler=str(compiler), compileTimeout=600)
+    running = asyncio.ensure_future(_command(client, "rocm-lsp.compile", uri))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 60
+    while not children(compiler) and loop.time() < deadline:  # the compiler has started
+        await asyncio.sleep(0.05)
+    (token,) = [t for t, reports in client.progress_reports.items() if reports and not running.done()]
+    client.window_work_done_progress_cancel(lsp.WorkDoneProgressCancelParams(token=token))
+    assert await asyncio.wait_for(running, 60) == "compile cancelled"
+    (pid,) = children(compiler)
+    while Path(f"/proc/{pid}").exists() and loop.time() < deadline:
+        await asyncio.sleep(0.05)
+    assert not Path(f"/proc/{pid}").exists()
+    await _still_answers(client, uri)
