@@ -11,6 +11,8 @@ export interface ServerOptions {
   benchmarkInterpreter?: string;
   compiler?: string;
   arch?: string;
+  compileTimeout?: number;
+  benchmarkTimeout?: number;
 }
 
 /** Reads one `rocmLsp.*` value by its key below the section (`vscode.WorkspaceConfiguration.get`). */
@@ -62,6 +64,12 @@ export function serverOptions(get: SettingReader, interpreter?: string): ServerO
   for (const [key, value] of programs) {
     if (value) {
       (options as unknown as Record<string, string>)[key] = value;
+    }
+  }
+  for (const key of ["compileTimeout", "benchmarkTimeout"] as const) {
+    const value = get(key);
+    if (typeof value === "number" && Number.isFinite(value) && value > 0) {
+      options[key] = value; // 0 or absent: the server's default
     }
   }
   return options;

@@ -51,3 +51,17 @@ test("wrong types become empty values, never an exception", () => {
     severity: {},
   });
 });
+
+test("timeouts pass through when positive; 0 and junk leave the server's default", () => {
+  const base = { profile: "", "diagnostics.select": [], "diagnostics.ignore": [], "diagnostics.severity": {} };
+  assert.deepEqual(serverOptions(reader({ ...base, compileTimeout: 30, benchmarkTimeout: 600 })), {
+    profile: null,
+    select: [],
+    ignore: [],
+    severity: {},
+    compileTimeout: 30,
+    benchmarkTimeout: 600,
+  });
+  const ignored = serverOptions(reader({ ...base, compileTimeout: 0, benchmarkTimeout: "10" }));
+  assert.equal("compileTimeout" in ignored || "benchmarkTimeout" in ignored, false);
+});
