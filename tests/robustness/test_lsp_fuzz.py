@@ -13,10 +13,10 @@ from __future__ import annotations
 import asyncio
 import itertools
 
-from conftest import diagnostics_of, server_problems
 from fuzzing import edits, fuzz, lsp_position, seed_templates
 from hypothesis import given
 from hypothesis import strategies as st
+from lsp_session import diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 

@@ -17,7 +17,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import SPAWN_LOG, boot_command, diagnostics_of, server_problems
+from lsp_session import SPAWN_LOG, boot_command, diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 

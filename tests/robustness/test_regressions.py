@@ -3,8 +3,11 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from lsprotocol import types as lsp
+from pygls.lsp.server import LanguageServer
 from pygls.workspace import PositionCodec
 
 from rocm_lsp.core.analysis import analyze
@@ -12,6 +15,7 @@ from rocm_lsp.core.python_templates import analyze_python
 from rocm_lsp.core.sizes import SizeSyntaxError, parse_size
 from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.lsp.documents import SpecTextDocument
+from rocm_lsp.lsp.protocol import RocmProtocol
 
 HEADER = '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [8] }\n-#}\n'
 
@@ -105,3 +109,19 @@ def test_one_step_memory_bombs_are_refused_before_they_allocate(body: str) -> No
     # Each allocated gigabytes in one step that the render watchdog cannot interrupt.
     ((code, message),) = _found(HEADER + body + "{{ X }}")
     assert code == "RL113" and ("too large" in message or "lipsum" in message), message
+
+
+async def test_finished_notification_handlers_are_not_kept_by_the_protocol() -> None:
+    # pygls 2.1 kept every notification handler's future in _request_futures: a leak per keystroke.
+    server = LanguageServer("t", "1", protocol_cls=RocmProtocol)
+    handled = []
+
+    @server.feature("rocmLsp/test")
+    async def notified(ls: LanguageServer, params: object) -> None:
+        handled.append(params)
+
+    for i in range(50):
+        server.protocol._handle_notification("rocmLsp/test", i)
+        for _ in range(3):
+            await asyncio.sleep(0)
+    assert len(handled) == 50 and len(server.protocol._request_futures) <= 1  # the last one

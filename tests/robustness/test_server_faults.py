@@ -12,8 +12,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from conftest import WORK, diagnostics_of, server_problems
 from fakes import children, fake_compiler, fake_interpreter
+from lsp_session import WORK, diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -169,3 +169,22 @@ async def test_cancel_stops_a_hanging_compiler_and_what_it_started(
         await asyncio.sleep(0.05)
     assert not Path(f"/proc/{pid}").exists()
     await _still_answers(client, uri)
+
+
+async def test_a_reopened_document_shows_no_old_outcome(editor: LanguageClient, tmp_path: Path) -> None:
+    # Versions count from 1 again after a reopen: an outcome kept from before passed for new.
+    client = editor
+    uri = await _open_gemm(client, tmp_path)
+    _configure(client, compiler=str(fake_compiler(tmp_path, "ok")))
+    assert (await _command(client, "rocm-lsp.compile", uri)).startswith("compiled with nvcc")
+    doc = lsp.TextDocumentIdentifier(uri)
+    titles = [
+        lens.command.title for lens in await client.text_document_code_lens_async(lsp.CodeLensParams(doc))
+    ]
+    assert titles[1].startswith("Compile ✓")
+    client.text_document_did_close(lsp.DidCloseTextDocumentParams(doc))
+    await _open_gemm(client, tmp_path)
+    titles = [
+        lens.command.title for lens in await client.text_document_code_lens_async(lsp.CodeLensParams(doc))
+    ]
+    assert titles[1:] == ["Compile", "Benchmark"]

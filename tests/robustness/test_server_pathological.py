@@ -8,7 +8,7 @@ import asyncio
 import time
 from pathlib import Path
 
-from conftest import diagnostics_of, server_problems
+from lsp_session import diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pathological import CASES
 from pytest_lsp import LanguageClient

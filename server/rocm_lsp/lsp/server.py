@@ -20,6 +20,7 @@ from rocm_lsp import __version__
 from rocm_lsp.core.config import Settings
 from rocm_lsp.core.text import LineIndex
 from rocm_lsp.lsp.convert import Positions
+from rocm_lsp.lsp.protocol import RocmProtocol
 
 if TYPE_CHECKING:
     from rocm_lsp.core.analysis import Analysis
@@ -81,7 +82,10 @@ class RocmLanguageServer(LanguageServer):
 
     def __init__(self) -> None:
         super().__init__(
-            "rocm-lsp", __version__, text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental
+            "rocm-lsp",
+            __version__,
+            text_document_sync_kind=lsp.TextDocumentSyncKind.Incremental,
+            protocol_cls=RocmProtocol,
         )
         self.settings = Settings()
         self.pull_diagnostics = False
@@ -165,7 +169,12 @@ class RocmLanguageServer(LanguageServer):
         return document.version == snapshot.version and snapshot.uri in self._analyses
 
     def forget(self, uri: str) -> None:
+        """Drop what the server holds for a closed document (a reopened one starts afresh:
+        its versions count from 1 again, so an old outcome could pass for a new one)."""
         self._analyses.pop(uri, None)
+        self.previews.pop(uri, None)
+        self.compile_outcomes.pop(uri, None)
+        self.bench_outcomes.pop(uri, None)
         task = self._tasks.pop(uri, None)
         if task is not None:
             task.cancel()

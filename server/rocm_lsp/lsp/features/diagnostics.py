@@ -81,6 +81,5 @@ def register(server: RocmLanguageServer) -> None:
     async def did_close(ls: RocmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.forget(uri)
-        ls.previews.pop(uri, None)
         if analysable(uri) and not ls.pull_diagnostics:
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
