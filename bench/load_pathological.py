@@ -76,14 +76,15 @@ async def responsiveness(rounds: int) -> dict:
         item = lsp.TextDocumentItem(uri=uri, language_id="jinja", version=1, text=text)
         client.text_document_did_open(lsp.DidOpenTextDocumentParams(item))
     where = lsp.Position(gemm[: gemm.index("kernel.def_kernel(")].count("\n"), 12)
-    waits, version = [], 1
+    waits, version, pending = [], 1, []
     for i in range(rounds):
         for _ in range(5):  # typing in the slow document; each version is asked for (code lens)
             version += 1
             change = lsp.TextDocumentContentChangeWholeDocument(text=slow + " " * version)
             ident = lsp.VersionedTextDocumentIdentifier(uri=busy, version=version)
             client.text_document_did_change(lsp.DidChangeTextDocumentParams(ident, [change]))
-            client.text_document_code_lens_async(lsp.CodeLensParams(lsp.TextDocumentIdentifier(busy)))
+            lens = client.text_document_code_lens_async(lsp.CodeLensParams(lsp.TextDocumentIdentifier(busy)))
+            pending.append(asyncio.ensure_future(lens))
             await asyncio.sleep(0.05)
         change = lsp.TextDocumentContentChangeWholeDocument(text=gemm + "\n" * (i + 1))
         ident = lsp.VersionedTextDocumentIdentifier(uri=normal, version=i + 2)
@@ -92,6 +93,7 @@ async def responsiveness(rounds: int) -> dict:
         await client.text_document_hover_async(lsp.HoverParams(lsp.TextDocumentIdentifier(normal), where))
         waits.append((time.perf_counter() - start) * 1000)
         await asyncio.sleep(0.5)
+    await asyncio.gather(*pending)
     await client.shutdown_async(None)
     client.exit(None)
     return {
