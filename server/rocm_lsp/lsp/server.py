@@ -74,7 +74,6 @@ class _Pending:
     version: int | None
     text: str
     future: asyncio.Future[Snapshot]
-    started: bool = False
 
 
 class RocmLanguageServer(LanguageServer):
@@ -131,7 +130,6 @@ class RocmLanguageServer(LanguageServer):
         if uri in self._running or uri not in self._waiting:
             return
         pending = self._waiting.pop(uri)
-        pending.started = True
         self._running.add(uri)
         loop = asyncio.get_running_loop()
         job = loop.run_in_executor(
