@@ -60,7 +60,12 @@ def main(template: str, also: list[str]) -> None:
     kernel_ms = do_bench(run, warmup=25, rep=200, return_mode="median")
     scope = {"torch": torch, "F": torch.nn.functional, **tensors}
     reference = req["reference"]
-    torch_ms = do_bench(lambda: eval(reference, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
+
+    def time_torch(expr: str) -> float:
+        """Median ms of a torch expression over the same tensors (do_bench, like the kernel)."""
+        return do_bench(lambda: eval(expr, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
+
+    torch_ms = time_torch(reference)
     result = {
         "template": path.name,
         "device": torch.cuda.get_device_name(),
@@ -72,7 +77,7 @@ def main(template: str, also: list[str]) -> None:
     }
     for item in also:
         name, _, expr = item.partition("=")
-        ms = do_bench(lambda expr=expr: eval(expr, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
+        ms = time_torch(expr)
         result[f"torch_{name}_ms_do_bench"] = ms
         result[f"kernel_over_torch_{name}"] = ms / kernel_ms
         if req.get("flops"):

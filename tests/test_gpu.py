@@ -8,6 +8,7 @@ hangs end in a clear message and the next run works.
 from __future__ import annotations
 
 import importlib.util
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -76,8 +77,6 @@ def test_a_hanging_kernel_is_killed_after_the_timeout() -> None:
 def _variant(name: str, nodes: dict[str, str], shapes: dict[str, int], **lines: str) -> str:
     """A shipped template's header with other nodes (``NAME = value`` lines), [shapes] values and
     other ``key = value`` lines; the body is unchanged."""
-    import re
-
     text = (REPO / "templates" / f"{name}.hip.jinja").read_text()
     head, sep, body = text.partition("-#}")
     for key, value in {**nodes, **{k: str(v) for k, v in shapes.items()}, **lines}.items():
