@@ -2,12 +2,18 @@
 
 Parsing never raises: a broken header gives a partial :class:`Header` plus diagnostics
 located on the header line (and, where possible, the value) that caused them.
+
+It runs on every keystroke, so every scan here is linear in the header's length: the regexes
+below cannot backtrack more than once over a run of characters (each quantifier is followed by
+a character it cannot match), and the locator finds value ends in one pass per line.
 """
 
 from __future__ import annotations
 
 import re
 import sys
+from bisect import bisect_left, bisect_right
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,9 +38,14 @@ RESERVED = frozenset({"kernel", "true", "false", "none", "True", "False", "None"
 
 _HEADER_START = re.compile(r"\{#[-+]?[ \t]*rocm-lsp(?![\w:-])")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
 _KEY_LINE = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
+_SPACES = re.compile(r"\s*")
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_TABLE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-\"' ")
+_SCALAR_STOP = re.compile(r"[,}\]\s]")  # where an unquoted scalar ends
+_STRUCTURE = re.compile(r"[\"'\[\]{}]")  # quotes and brackets: what a value's end depends on
+_GAP = re.compile(r"[ \t,]+")  # between array elements
 
 
 @dataclass(frozen=True)
@@ -152,10 +163,11 @@ class _Reader:
             line_start = offset
             offset += len(raw) + 1
             stripped = raw.split("#", 1)[0] if '"' not in raw and "'" not in raw else raw
-            m = _TABLE_LINE.match(stripped)
-            if m and not _KEY_LINE.match(stripped):
-                name = m.group(2).strip().strip("\"'")
-                if m.group(1) == "[[":
+            found = _table_line(stripped)
+            if found and not _KEY_LINE.match(stripped):
+                brackets, name = found
+                name = name.strip().strip("\"'")
+                if brackets == "[[":
                     array_index[name] = array_index.get(name, -1) + 1
                     table = (name, str(array_index[name]))
                 else:
@@ -187,27 +199,32 @@ class _Reader:
         return duplicates
 
     def _scan_fields(self, path: tuple[str, ...], raw: str, line_start: int, pos: int) -> None:
-        """Spans of ``field = value`` pairs and array elements within one line."""
+        """Spans of ``field = value`` pairs and array elements within one line.
+
+        Fields are found anywhere in the value (inside strings too), each ``name =`` once.
+        Element spans are capped at about two per character of the line: well-formed values
+        never come near, while values that swallow each other's brackets (``a=[b=[c=[…``) could
+        otherwise ask for a number of spans quadratic in the line's length.
+        """
         value_text = raw[pos:]
+        values = _LineValues(value_text)
+        base = line_start + pos
+        spans = self.h.spans
         lead = len(value_text) - len(value_text.lstrip())
-        value_end = line_start + pos + _value_end(value_text, lead)
-        self.h.spans[(*path, "=")] = Span(line_start + pos + lead, value_end)
-        for fm in re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*", value_text):
-            vstart = fm.end()
-            vend = _value_end(value_text, vstart)
-            fpath = (*path, fm.group(1))
-            self.h.spans[(*fpath, "@key")] = Span(
-                line_start + pos + fm.start(1), line_start + pos + fm.end(1)
-            )
-            self.h.spans[fpath] = Span(line_start + pos + vstart, line_start + pos + vend)
+        spans[(*path, "=")] = Span(base + lead, base + values.end(lead))
+        budget = 2 * len(value_text) + 64
+        for key_start, key_end, vstart in _fields(value_text):
+            fpath = (*path, value_text[key_start:key_end])
+            spans[(*fpath, "@key")] = Span(base + key_start, base + key_end)
+            spans[fpath] = Span(base + vstart, base + values.end(vstart))
             if vstart < len(value_text) and value_text[vstart] == "[":
-                for i, (a, b) in enumerate(_array_elements(value_text, vstart)):
-                    self.h.spans[(*fpath, str(i))] = Span(line_start + pos + a, line_start + pos + b)
-        stripped = value_text.lstrip()
-        if stripped.startswith("["):
-            base = pos + len(value_text) - len(stripped)
-            for i, (a, b) in enumerate(_array_elements(raw, base)):
-                self.h.spans[(*path, str(i))] = Span(line_start + a, line_start + b)
+                elements = values.elements(vstart, budget)
+                budget -= len(elements)
+                for i, (a, b) in enumerate(elements):
+                    spans[(*fpath, str(i))] = Span(base + a, base + b)
+        if value_text.startswith("[", lead):
+            for i, (a, b) in enumerate(values.elements(lead, budget)):
+                spans[(*path, str(i))] = Span(base + a, base + b)
 
     def _error(self, code: str, message: str, *path: str) -> None:
         span = self.h.span_of(*path) or Span(self.start, self.start)
@@ -216,8 +233,14 @@ class _Reader:
     # -- reading -------------------------------------------------------------------------
     def read(self) -> None:
         body = self.body
-        for a, b in self._scan():  # read on without the second declaration
-            body = body[:a] + " " * (b - a) + body[b:]
+        duplicates = self._scan()
+        if duplicates:  # read on without the second declarations (blanked in one pass)
+            pieces, at = [], 0
+            for a, b in duplicates:
+                pieces += (body[at:a], " " * (b - a))
+                at = b
+            pieces.append(body[at:])
+            body = "".join(pieces)
         try:
             data = tomllib.loads(body)
         except tomllib.TOMLDecodeError as exc:
@@ -235,6 +258,12 @@ class _Reader:
                 span = self.h.span or Span(0, 0)
             self.h.diagnostics.append(make("RL101", f"header is not valid TOML: {message}", span))
             return
+        except RecursionError:  # tomllib reads nested arrays and inline tables recursively
+            self._unreadable("arrays or inline tables nest too deeply")
+            return
+        except ValueError as exc:  # e.g. Python's limit on the digits of an integer
+            self._unreadable("an integer has too many digits" if "digits" in str(exc) else shorten(str(exc)))
+            return
         self.h.valid_toml = True
         for key in data:
             if key not in TOP_LEVEL_KEYS:
@@ -251,6 +280,11 @@ class _Reader:
         self._read_shapes(data.get("shapes", {}))
         self._read_bench(data.get("bench", {}))
         self._check_shapes_cover_symbols(data)
+
+    def _unreadable(self, why: str) -> None:
+        self.h.diagnostics.append(
+            make("RL101", f"header is not valid TOML: {why}", self.h.span or Span(0, 0))
+        )
 
     def _read_profile(self, data: dict) -> None:
         profile = data.get("profile", DEFAULT_PROFILE)
@@ -489,10 +523,11 @@ class _Reader:
         if "shapes" not in data:
             return
         reported: set[str] = set(data["shapes"]) if isinstance(data["shapes"], dict) else set()
+        known = set(self.h.shapes)
         for decl in self.h.nodes.values():
             for key, entries in (("size", decl.size), ("stride", decl.stride or ())):
                 for i, entry in enumerate(entries):
-                    for sym in sorted(entry.symbols - set(self.h.shapes) - reported):
+                    for sym in sorted(entry.symbols - known - reported):
                         reported.add(sym)
                         self._error(
                             "RL304",
@@ -505,46 +540,115 @@ class _Reader:
                         )
 
 
-def _value_end(text: str, start: int) -> int:
-    """End of the TOML value starting at ``start`` (string, array or scalar) on one line."""
-    if start >= len(text):
-        return start
-    ch = text[start]
-    if ch in "\"'":
-        end = text.find(ch, start + 1)
-        return len(text) if end == -1 else end + 1
-    if ch in "[{":
-        depth, i = 0, start
-        while i < len(text):
-            c = text[i]
-            if c in "\"'":
-                close = text.find(c, i + 1)
-                i = len(text) if close == -1 else close + 1
-                continue
-            if c in "[{":
-                depth += 1
-            elif c in "]}":
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-            i += 1
-        return len(text)
-    m = re.compile(r"[^,}\]\s]+").match(text, start)
-    return m.end() if m else start
+def _table_line(line: str) -> tuple[str, str] | None:
+    """``(brackets, name)`` of a ``[table]`` or ``[[array]]`` line, in one pass.
+
+    The result is what ``^\\s*(\\[\\[?)\\s*([A-Za-z0-9_.\\-"' ]+?)\\s*\\]\\]?`` matches (its groups
+    1 and 2); that regex backtracks cubically on ``[`` and a run of spaces. The name is the
+    shortest run of name characters after the spaces that is followed, past more spaces, by
+    ``]``; when the spaces reach ``]`` directly, the regex gives one of them back as the name.
+    """
+    n = len(line)
+    i = _SPACES.match(line).end()
+    if i >= n or line[i] != "[":
+        return None
+    brackets = "[[" if line.startswith("[[", i) else "["
+    after = i + len(brackets)
+    start = _SPACES.match(line, after).end()
+    end = start
+    next_solid = start  # the first non-space at or after ``end``
+    while end < n and line[end] in _TABLE_NAME_CHARS:
+        end += 1
+        if next_solid < end:
+            next_solid = _SPACES.match(line, end).end()
+        if next_solid < n and line[next_solid] == "]":
+            return brackets, line[start:end]
+    if start < n and line[start] == "]" and " " in line[after:start]:
+        return brackets, " "
+    return None
 
 
-def _array_elements(text: str, start: int) -> list[tuple[int, int]]:
-    """Spans of the top-level elements of the array opening at ``text[start] == '['``."""
-    out = []
-    i = start + 1
-    while i < len(text):
-        while i < len(text) and text[i] in " \t,":
-            i += 1
-        if i >= len(text) or text[i] == "]":
-            break
-        end = _value_end(text, i)
-        if end <= i:
-            break
-        out.append((i, end))
-        i = end
-    return out
+def _fields(text: str) -> Iterator[tuple[int, int, int]]:
+    """``(name start, name end, value start)`` of each ``name = value`` in ``text``.
+
+    The matches of ``re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*", text)``, found without
+    retrying at every character of a name that is not followed by ``=`` (quadratic there).
+    """
+    pos = 0
+    n = len(text)
+    while (m := _NAME.search(text, pos)) is not None:
+        after = _SPACES.match(text, m.end()).end()
+        if after < n and text[after] == "=":
+            pos = _SPACES.match(text, after + 1).end()
+            yield m.start(), m.end(), pos
+        else:
+            pos = m.end()
+
+
+class _LineValues:
+    """Ends of the TOML values of one line, for any start offset, from one pass over the line.
+
+    The rules are the locator's (not TOML's, since the line may be broken): a string ends at the
+    next same quote (or the line's end), an array or inline table at the bracket of either kind
+    that brings the depth back to zero (skipping strings), and a scalar at ``,``, ``}``, ``]``
+    or a space. A string or bracket value's end is found by following, from its start, the
+    jumps of a scan over the line's quotes and brackets; those jumps are computed once, right to
+    left, so that each query is a lookup.
+    """
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.stops = [m.start() for m in _SCALAR_STOP.finditer(text)]
+        marks = [m.start() for m in _STRUCTURE.finditer(text)]
+        count = len(marks)
+        pair = [-1] * count  # mark k (a quote) -> the mark of the next same quote
+        unmatched = [-1] * (count + 1)  # mark k -> the first closer that a scan from k leaves open
+        last = {'"': -1, "'": -1}
+        for k in range(count - 1, -1, -1):
+            ch = text[marks[k]]
+            if ch in "\"'":
+                j = pair[k] = last[ch]
+                last[ch] = k
+                unmatched[k] = -1 if j < 0 else unmatched[j + 1]
+            elif ch in "]}":
+                unmatched[k] = k
+            else:
+                u = unmatched[k + 1]
+                unmatched[k] = -1 if u < 0 else unmatched[u + 1]
+        self.marks = marks
+        self.pair = pair
+        self.unmatched = unmatched
+        gaps = [m.span() for m in _GAP.finditer(text)]
+        self.gap_starts = [a for a, _ in gaps]
+        self.gap_ends = [b for _, b in gaps]
+
+    def end(self, start: int) -> int:
+        """End of the value starting at ``start``."""
+        text = self.text
+        if start >= len(text):
+            return start
+        ch = text[start]
+        if ch in "\"'[{":
+            k = bisect_left(self.marks, start)
+            j = self.pair[k] if ch in "\"'" else self.unmatched[k + 1]
+            return len(text) if j < 0 else self.marks[j] + 1
+        i = bisect_left(self.stops, start)
+        return self.stops[i] if i < len(self.stops) else len(text)
+
+    def elements(self, start: int, limit: int) -> list[tuple[int, int]]:
+        """Spans of (at most ``limit``) top-level elements of the array opening at ``start``."""
+        text = self.text
+        out: list[tuple[int, int]] = []
+        i = start + 1
+        while i < len(text) and len(out) < limit:
+            g = bisect_right(self.gap_starts, i) - 1
+            if g >= 0 and self.gap_ends[g] > i:
+                i = self.gap_ends[g]
+            if i >= len(text) or text[i] == "]":
+                break
+            end = self.end(i)
+            if end <= i:
+                break
+            out.append((i, end))
+            i = end
+        return out

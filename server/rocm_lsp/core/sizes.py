@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 MAX_TEXT = 512
@@ -61,25 +62,38 @@ class SizeExpr:
         return self.text
 
 
-def _symbols(tree: Tree):
-    kind = tree[0]
-    if kind == "sym":
-        yield tree[1]
-    elif kind in ("add", "sub", "mul"):
-        yield from _symbols(tree[1])
-        yield from _symbols(tree[2])
-    elif kind in ("neg", "pow"):
-        yield from _symbols(tree[1])
+def _symbols(tree: Tree) -> Iterator[str]:
+    """The symbols of ``tree``, left to right (an explicit stack: nested ``yield from`` costs the
+    depth of the tree per symbol, quadratic for ``s0 + s0 + … + s0``)."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        kind = node[0]
+        if kind == "sym":
+            yield node[1]
+        elif kind in ("add", "sub", "mul"):
+            stack += (node[2], node[1])
+        elif kind in ("neg", "pow"):
+            stack.append(node[1])
+
+
+def _strip_negations(tree: Tree) -> tuple[Tree, int]:
+    """``tree`` without its leading ``neg`` nodes, and how many there were (``- - - … x``
+    chains are walked in a loop, not one recursive call each)."""
+    count = 0
+    while tree[0] == "neg":
+        tree = tree[1]
+        count += 1
+    return tree, count
 
 
 def _growth(tree: Tree) -> tuple[int, int]:
     """(total degree, a bound on the number of terms) of ``tree`` once expanded (the bound
     stops growing past ``MAX_TERMS``)."""
+    tree, _ = _strip_negations(tree)
     kind = tree[0]
     if kind in ("int", "sym"):
         return (0 if kind == "int" else 1), 1
-    if kind == "neg":
-        return _growth(tree[1])
     if kind == "pow":
         degree, terms = _growth(tree[1])
         k = tree[2]
@@ -92,13 +106,15 @@ def _growth(tree: Tree) -> tuple[int, int]:
 
 def evaluate(tree: Tree, values: dict[str, int]) -> int:
     """The integer value of ``tree`` with ``values`` for its symbols (KeyError if one lacks)."""
+    if tree[0] == "neg":
+        inner, count = _strip_negations(tree)
+        value = evaluate(inner, values)
+        return -value if count % 2 else value
     kind = tree[0]
     if kind == "int":
         return tree[1]
     if kind == "sym":
         return values[tree[1]]
-    if kind == "neg":
-        return -evaluate(tree[1], values)
     if kind == "pow":
         return evaluate(tree[1], values) ** tree[2]
     a, b = evaluate(tree[1], values), evaluate(tree[2], values)
@@ -112,8 +128,12 @@ def substitute(tree: Tree, values: dict[str, int]) -> Tree:
         return ("int", values[tree[1]]) if tree[1] in values else tree
     if kind == "int":
         return tree
-    if kind in ("neg",):
-        return (kind, substitute(tree[1], values))
+    if kind == "neg":
+        inner, count = _strip_negations(tree)
+        out = substitute(inner, values)
+        for _ in range(count):
+            out = ("neg", out)
+        return out
     if kind == "pow":
         return (kind, substitute(tree[1], values), tree[2])
     return (kind, substitute(tree[1], values), substitute(tree[2], values))
@@ -207,9 +227,13 @@ class _Parser:
         return tree
 
     def _unary(self, depth: int) -> Tree:
-        if self._take("-"):
-            return ("neg", self._unary(depth + 1))
-        return self._power(depth)
+        count = 0  # ``- - … - power``, read in a loop (each "-" nests one level deeper)
+        while self._take("-"):
+            count += 1
+        tree = self._power(depth + count)
+        for _ in range(count):
+            tree = ("neg", tree)
+        return tree
 
     def _power(self, depth: int) -> Tree:
         base = self._atom(depth)

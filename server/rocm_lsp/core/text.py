@@ -6,18 +6,30 @@ import bisect
 import re
 from dataclasses import dataclass
 
-_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
-_RAW_BLOCK = re.compile(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", re.S)
+_NOT_NEWLINE = re.compile(r"[^\n]")
+_RAW_OPEN = re.compile(r"\{%-?\s*raw\s*-?%\}")
+_RAW_CLOSE = re.compile(r"\{%-?\s*endraw\s*-?%\}")
 
 
 def blank_comments(text: str) -> str:
-    """``text`` with Jinja comments and raw blocks replaced by spaces (offsets and lines kept)."""
+    """``text`` with Jinja comments and raw blocks replaced by spaces (offsets and lines kept).
 
-    def spaces(m: re.Match[str]) -> str:
-        return re.sub(r"[^\n]", " ", m.group(0))
-
-    return _RAW_BLOCK.sub(spaces, _JINJA_COMMENT.sub(spaces, text))
+    Comments (``{# … #}``) go first, then raw blocks (``{% raw %} … {% endraw %}``), each found
+    leftmost-first as a lazy regex would, but in one pass: once an opening has no closing after
+    it, no later opening has one either (a lazy regex retried every later opening: quadratic).
+    """
+    pieces: list[str] = []
+    pos = 0
+    while (start := text.find("{#", pos)) != -1 and (close := text.find("#}", start + 2)) != -1:
+        pieces += (text[pos:start], _NOT_NEWLINE.sub(" ", text[start : close + 2]))
+        pos = close + 2
+    text = "".join(pieces) + text[pos:] if pieces else text
+    pieces, pos = [], 0
+    while (opening := _RAW_OPEN.search(text, pos)) and (closing := _RAW_CLOSE.search(text, opening.end())):
+        pieces += (text[pos : opening.start()], _NOT_NEWLINE.sub(" ", text[opening.start() : closing.end()]))
+        pos = closing.end()
+    return "".join(pieces) + text[pos:] if pieces else text
 
 
 @dataclass(frozen=True, order=True)
