@@ -232,8 +232,9 @@ def test_every_code_has_a_passing_fixture() -> None:
         codes = {code for code, _, _ in expected_findings(text)}
         (documented_bugs if "xfail" in xfail_reasons(text) else covered).update(codes)
     # RL4xx come from the compiler (tests/test_compile.py, tests/e2e/test_lsp_gpu_commands.py),
-    # RL5xx from Python template modules (tests/test_python_templates.py): no .hip.jinja fixture.
-    elsewhere = {code for code in RULES if code.startswith(("RL4", "RL5"))}
+    # RL5xx from Python template modules (tests/test_python_templates.py), RL199 from an engine
+    # failure (tests/robustness/test_files_and_cache.py): no .hip.jinja fixture.
+    elsewhere = {code for code in RULES if code.startswith(("RL4", "RL5"))} | {"RL199"}
     assert sorted(set(RULES) - covered - elsewhere) == []
     assert sorted((covered | documented_bugs) - set(RULES)) == []
 

@@ -65,7 +65,10 @@ def _blocks(body: str, lang: str) -> list[str]:
 
 # RL4xx come from the compiler, not from `analyze`: tests/test_compile.py checks them.
 # RL5xx come from Python modules (`analyze_python`): checked below.
-@pytest.mark.parametrize("code", [c for c in RULES if c != "RL100" and not c.startswith(("RL4", "RL5"))])
+# RL100 and RL199 are not about a template's text (an unreadable file, a failing engine): checked below.
+@pytest.mark.parametrize(
+    "code", [c for c in RULES if c not in ("RL100", "RL199") and not c.startswith(("RL4", "RL5"))]
+)
 def test_example_report_is_what_the_engine_says(code: str) -> None:
     body = sections()[code]
     (example,) = _blocks(body, "jinja")
@@ -101,6 +104,22 @@ def test_rl100_report_is_what_the_engine_says() -> None:
     assert text is None and problem is not None
     (d,) = unreadable(problem).diagnostics
     assert report.splitlines() == [f"kernel.hip.jinja:1:1: {d.code} {d.message}"]
+
+
+def test_rl199_report_is_what_check_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The RL199 example: a template whose analysis raised ``AttributeError``."""
+    from rocm_lsp.core import check
+    from rocm_lsp.report_formats import concise
+
+    def failing(text: str, profile: str | None = None) -> None:
+        raise AttributeError("'int' object has no attribute 'site'")
+
+    monkeypatch.setattr(check, "analyze", failing)
+    (report,) = _blocks(sections()["RL199"], "text")
+    path = tmp_path / "kernel.hip.jinja"
+    path.write_text("{{ x }}\n")
+    found = check.check_file(path)
+    assert concise([found]).replace(str(tmp_path) + "/", "").splitlines() == report.splitlines()
 
 
 def test_suppression_example_silences_its_code() -> None:

@@ -7,12 +7,11 @@ import sys
 from pathlib import Path
 
 from rocm_lsp import __version__
-from rocm_lsp.core.config import SEVERITIES, Settings, from_mapping, load_pyproject
+from rocm_lsp.core.config import PROFILE_NAMES, SEVERITIES, Settings, from_mapping, load_pyproject
 from rocm_lsp.core.diagnostics import Severity
 
-# Kept here so that `rocm-lsp serve` starts without importing the analysis engine;
-# tests/test_cli.py checks they match PROFILES and FORMATS.
-PROFILE_NAMES = ("rocm-2.13", "seed")
+# Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
+# analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
 FORMAT_NAMES = ("concise", "github", "json", "sarif")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
@@ -62,7 +61,7 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 at this severity or above (default error)",
     )
     check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
-    check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore .rocm_lsp_cache")
+    check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
     return parser
 
 
@@ -85,21 +84,29 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return EXIT_USAGE
     except Exception as exc:  # noqa: BLE001 - an internal error must still exit 2, not crash
-        print(f"rocm-lsp: internal error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"rocm-lsp: internal error: {type(exc).__name__}: {_printable(exc)}", file=sys.stderr)
         return EXIT_USAGE
+
+
+def _printable(text: object) -> str:
+    """``text`` with control characters escaped, for the terminal (``report_formats.printable``)."""
+    from rocm_lsp.report_formats import printable
+
+    return printable(text)
 
 
 def _read_template(path: Path) -> str | int:
-    """The file's text, or the exit code after saying why it cannot be used."""
-    from rocm_lsp.core.analysis import decode
+    """The file's text, or the exit code after saying why it cannot be used (regular files
+    only, at most ``MAX_TEMPLATE_BYTES`` read: ``core.files.read_text_file``)."""
+    from rocm_lsp.core.files import read_text_file
 
     try:
-        text, problem = decode(path.read_bytes())
+        text, problem = read_text_file(path)
     except OSError as exc:
-        print(f"rocm-lsp: cannot read {path}: {exc.strerror or exc}", file=sys.stderr)
+        print(f"rocm-lsp: cannot read {_printable(path)}: {exc.strerror or exc}", file=sys.stderr)
         return EXIT_USAGE
     if text is None:
-        print(f"{path}:1:1: RL100 {problem}", file=sys.stderr)
+        print(f"{_printable(path)}:1:1: RL100 {_printable(problem)}", file=sys.stderr)
         return EXIT_FINDINGS
     return text
 
@@ -121,12 +128,15 @@ def _compile(args: argparse.Namespace) -> int:
     if compiled is not None and args.output_format == "concise":
         state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
         verdict = "ok" if compiled.ok else "failed"
-        print(f"{verdict}: {compiled.toolchain}, {state}", file=sys.stderr)
+        print(f"{verdict}: {_printable(compiled.toolchain)}, {state}", file=sys.stderr)
         for k in compiled.resources:
             spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""
-            print(f"  {k.name}: {k.registers} registers, {k.shared_bytes} B shared{spills}", file=sys.stderr)
+            print(
+                f"  {_printable(k.name)}: {k.registers} registers, {k.shared_bytes} B shared{spills}",
+                file=sys.stderr,
+            )
         if compiled.library:
-            print(f"  library: {compiled.library}", file=sys.stderr)
+            print(f"  library: {_printable(compiled.library)}", file=sys.stderr)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     return EXIT_FINDINGS if errors else EXIT_CLEAN
 
@@ -151,18 +161,20 @@ def _bench(args: argparse.Namespace) -> int:
         }
         sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
-        print(f"{path}: {outcome.message}")
+        print(f"{_printable(path)}: {_printable(outcome.message)}")
         report = outcome.report
         if outcome.ok:
             timing = report.get("timing", {})
-            print(f"  device: {report.get('device')} ({report.get('backend')}, torch {report.get('torch')})")
+            device = f"{report.get('device')} ({report.get('backend')}, torch {report.get('torch')})"
+            print(f"  device: {_printable(device)}")
             print(
                 f"  time: median {timing.get('median'):.4g} ms, p20 {timing.get('p20'):.4g}, "
                 f"p80 {timing.get('p80'):.4g}, n={timing.get('count')} (L2 flushed, CUDA events)"
             )
             for out in (report.get("check") or {}).get("outputs", []):
                 state = "matches" if out.get("matched") else "DOES NOT MATCH"
-                print(f"  {out.get('name')}: {state} the reference (max abs err {out.get('max_abs_error')})")
+                name = _printable(out.get("name"))
+                print(f"  {name}: {state} the reference (max abs err {_printable(out.get('max_abs_error'))})")
     return EXIT_CLEAN if outcome.ok and matched else EXIT_FINDINGS
 
 
@@ -207,11 +219,16 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.cache import CheckCache, default_dir
+    from rocm_lsp.core.cache import CheckCache, cache_base, default_dir
     from rocm_lsp.core.check import check_file, discover
-    from rocm_lsp.report_formats import FORMATS
+    from rocm_lsp.core.config import project_root
+    from rocm_lsp.report_formats import FORMATS, printable
 
     settings = load_pyproject(Path.cwd())
+    if settings.errors:
+        for error in settings.errors:
+            print(f"error: [tool.rocm-lsp] {printable(error)}", file=sys.stderr)
+        return EXIT_USAGE
     overrides = {
         key: value
         for key, value in (
@@ -223,15 +240,23 @@ def _check(args: argparse.Namespace) -> int:
         if value is not None
     }
     settings: Settings = from_mapping(overrides, settings)
+    if settings.errors:
+        for error in settings.errors:
+            print(f"error: --{printable(error)}", file=sys.stderr)  # --select, --ignore
+        return EXIT_USAGE
     for warning in settings.warnings:
-        print(f"rocm-lsp: warning: {warning}", file=sys.stderr)
+        print(f"rocm-lsp: warning: {printable(warning)}", file=sys.stderr)
     missing = [p for p in args.paths if not p.exists()]
     if missing:
         for path in missing:
-            print(f"rocm-lsp: {path}: no such file or directory", file=sys.stderr)
+            print(f"rocm-lsp: {printable(path)}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE
-    cache = None if args.no_cache else CheckCache(default_dir())
+    cache = None
+    if not args.no_cache:
+        cache = CheckCache(default_dir(project_root(Path.cwd())), owned_from=cache_base())
     reports = [check_file(path, settings, cache) for path in discover(args.paths)]
+    if cache is not None and cache.warning:
+        print(f"rocm-lsp: warning: {printable(cache.warning)}", file=sys.stderr)
     sys.stdout.write(FORMATS[args.output_format](reports))
     found = [d for r in reports for d in r.diagnostics]
     failing = [d for d in found if d.severity >= settings.fail_on]

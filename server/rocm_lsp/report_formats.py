@@ -1,9 +1,15 @@
-"""Output formats of ``rocm-lsp check``: concise, json (ruff's fields), github, sarif."""
+"""Output formats of ``rocm-lsp check``: concise, json (ruff's fields), github, sarif.
+
+Messages quote template text, which may hold terminal control sequences (an ESC that clears
+the screen, a CR that overwrites the line with "All checks passed"): text formats pass every
+path and message through ``printable``; json and sarif escape them as JSON does.
+"""
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 from rocm_lsp import __version__
 from rocm_lsp.core.check import FileReport
@@ -12,21 +18,58 @@ from rocm_lsp.core.diagnostics import RULES, Diagnostic, Severity
 SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}
 
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+# C0, DEL and C1 controls; bidirectional overrides and isolates ("Trojan Source"); the
+# Unicode line and paragraph separators, which some terminals and viewers break lines at;
+# lone surrogates (a file name that is not UTF-8), which cannot be written out at all.
+_CONTROLS = [*range(0x20), *range(0x7F, 0xA0), 0x061C, 0x200E, 0x200F, *range(0x202A, 0x202F)]
+_CONTROLS += [*range(0x2066, 0x206A), 0x2028, 0x2029, *range(0xD800, 0xE000)]
+
+
+def _escape(code: int) -> str:
+    char = chr(code)
+    if char in _NAMED:
+        return _NAMED[char]
+    if 0xDC80 <= code < 0xDD00:  # a byte that os.fsdecode could not decode
+        return f"\\x{code - 0xDC00:02x}"
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+_ESCAPES = {code: _escape(code) for code in _CONTROLS}
+_ESCAPES_KEEPING_LF = {code: text for code, text in _ESCAPES.items() if code != 0x0A}
+
+
+def printable(text: Any, newlines: bool = False) -> str:
+    """``text`` with control characters written as ``\\x1b``, ``\\r``, ``\\u202e``, …; line feeds
+    are kept when ``newlines`` (multi-line contexts), escaped otherwise."""
+    return str(text).translate(_ESCAPES_KEEPING_LF if newlines else _ESCAPES)
+
 
 def _rows(report: FileReport, d: Diagnostic) -> tuple[int, int, int, int]:
     """1-based (row, column, end row, end column) with columns in characters."""
-    line, col = report.index.position(d.span.start)
-    end_line, end_col = report.index.position(max(d.span.end, d.span.start))
+    try:
+        line, col = report.index.position(d.span.start)
+        end_line, end_col = report.index.position(max(d.span.end, d.span.start))
+    except Exception:  # noqa: BLE001 - a malformed finding is still reported, at the top
+        return 1, 1, 1, 1
     return line + 1, col + 1, end_line + 1, end_col + 1
+
+
+def _severity(d: Diagnostic) -> Severity:
+    try:
+        return Severity(d.severity)
+    except (ValueError, TypeError):
+        return Severity.ERROR
 
 
 def concise(reports: list[FileReport]) -> str:
     lines = []
     for report in reports:
+        path = printable(report.path)
         for d in report.diagnostics:
             row, col, _, _ = _rows(report, d)
-            message = d.message.replace("\n", " ")
-            lines.append(f"{report.path}:{row}:{col}: {d.code} {message}")
+            message = printable(str(d.message).replace("\n", " "))
+            lines.append(f"{path}:{row}:{col}: {printable(d.code)} {message}")
     return "".join(f"{line}\n" for line in lines)
 
 
@@ -38,9 +81,9 @@ def json_records(reports: list[FileReport]) -> list[dict]:
             out.append(
                 {
                     "filename": str(report.path),
-                    "code": d.code,
-                    "message": d.message,
-                    "severity": d.severity.label,
+                    "code": str(d.code),
+                    "message": str(d.message),
+                    "severity": _severity(d).label,
                     "location": {"row": row, "column": col},
                     "end_location": {"row": end_row, "column": end_col},
                 }
@@ -63,37 +106,44 @@ def _escape_property(text: str) -> str:
 def github(reports: list[FileReport]) -> str:
     lines = []
     for report in reports:
+        path = _escape_property(printable(report.path))
         for d in report.diagnostics:
             row, col, end_row, end_col = _rows(report, d)
+            code = printable(d.code)
             props = (
-                f"file={_escape_property(str(report.path))},line={row},col={col},"
-                f"endLine={end_row},endColumn={end_col},title={_escape_property(f'rocm-lsp ({d.code})')}"
+                f"file={path},line={row},col={col},"
+                f"endLine={end_row},endColumn={end_col},title={_escape_property(f'rocm-lsp ({code})')}"
             )
-            lines.append(f"::{GITHUB_LEVEL[d.severity]} {props}::{_escape_data(f'{d.code} {d.message}')}")
+            text = _escape_data(printable(f"{code} {d.message}", newlines=True))
+            lines.append(f"::{GITHUB_LEVEL[_severity(d)]} {props}::{text}")
     return "".join(f"{line}\n" for line in lines)
 
 
+def _sarif_rule(code: str) -> dict:
+    rule = RULES.get(code)
+    title = rule.title if rule is not None else "unregistered code"
+    level = SARIF_LEVEL[rule.severity] if rule is not None else "error"
+    return {
+        "id": code,
+        "shortDescription": {"text": title},
+        "defaultConfiguration": {"level": level},
+        "helpUri": f"docs/diagnostics.md#{code.lower()}",
+    }
+
+
 def sarif(reports: list[FileReport]) -> str:
-    used = sorted({d.code for r in reports for d in r.diagnostics})
-    rules = [
-        {
-            "id": code,
-            "shortDescription": {"text": RULES[code].title},
-            "defaultConfiguration": {"level": SARIF_LEVEL[RULES[code].severity]},
-            "helpUri": f"docs/diagnostics.md#{code.lower()}",
-        }
-        for code in used
-    ]
+    used = sorted({str(d.code) for r in reports for d in r.diagnostics})
+    rules = [_sarif_rule(code) for code in used]
     results = []
     for report in reports:
         for d in report.diagnostics:
             row, col, end_row, end_col = _rows(report, d)
             results.append(
                 {
-                    "ruleId": d.code,
-                    "ruleIndex": used.index(d.code),
-                    "level": SARIF_LEVEL[d.severity],
-                    "message": {"text": d.message},
+                    "ruleId": str(d.code),
+                    "ruleIndex": used.index(str(d.code)),
+                    "level": SARIF_LEVEL[_severity(d)],
+                    "message": {"text": str(d.message)},
                     "locations": [
                         {
                             "physicalLocation": {

@@ -3,19 +3,22 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Iterator
+import sys
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rocm_lsp.core.analysis import MAX_TEMPLATE_BYTES, analyze, decode, unreadable
+from rocm_lsp.core.analysis import MAX_TEMPLATE_BYTES, analyze, unreadable
 from rocm_lsp.core.cache import CheckCache
 from rocm_lsp.core.config import Settings
-from rocm_lsp.core.diagnostics import Diagnostic
+from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.files import read_capped, read_text_file
 from rocm_lsp.core.python_templates import ModuleReader, analyze_python, holds_templates
-from rocm_lsp.core.text import LineIndex
+from rocm_lsp.core.text import LineIndex, Span
 
 TEMPLATE_SUFFIX = ".hip.jinja"
 PYTHON_SUFFIX = ".py"
+MAX_DEPTH = 100  # directory levels searched below a named directory
 
 
 @dataclass(frozen=True)
@@ -25,14 +28,33 @@ class FileReport:
     diagnostics: tuple[Diagnostic, ...]
 
 
-def discover(paths: Iterable[Path]) -> Iterator[Path]:
+def _stderr_warning(message: str) -> None:
+    from rocm_lsp.report_formats import printable
+
+    print(f"rocm-lsp: warning: {printable(message)}", file=sys.stderr)
+
+
+def discover(paths: Iterable[Path], warn: Callable[[str], None] = _stderr_warning) -> Iterator[Path]:
     """Files to check: named files as given; directories searched recursively (sorted) for
-    templates and for Python modules that hold Inductor templates."""
+    templates and for Python modules that hold Inductor templates.
+
+    Directory links are not followed, and directories more than ``MAX_DEPTH`` levels down or
+    that cannot be listed are skipped with a warning. Special files named like templates are
+    kept (``check_file`` reports them); special ``.py`` files are skipped.
+    """
     for path in paths:
         if path.is_dir():
             found = []
-            for root, dirs, files in os.walk(path):
+            top = str(path).rstrip(os.sep).count(os.sep)
+
+            def unlisted(exc: OSError) -> None:
+                warn(f"{exc.filename}: cannot list the directory: {exc.strerror or exc}")
+
+            for root, dirs, files in os.walk(path, onerror=unlisted):
                 dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+                if dirs and root.rstrip(os.sep).count(os.sep) - top >= MAX_DEPTH:
+                    warn(f"{root}: directories more than {MAX_DEPTH} levels deep are not searched")
+                    dirs[:] = []
                 for name in files:
                     if name.endswith(TEMPLATE_SUFFIX):
                         found.append(Path(root) / name)
@@ -45,36 +67,52 @@ def discover(paths: Iterable[Path]) -> Iterator[Path]:
 
 def _holds_templates(path: Path) -> bool:
     try:
-        data = path.read_bytes()
-    except OSError:
+        data, _ = read_capped(path, MAX_TEMPLATE_BYTES)
+    except OSError:  # NotRegularFile included: FIFOs, devices and links to them are skipped
         return False
     if len(data) > MAX_TEMPLATE_BYTES or b"\x00" in data:
         return False
     return holds_templates(data.decode("utf-8", "replace"))
 
 
-def check_file(path: Path, settings: Settings | None = None, cache: CheckCache | None = None) -> FileReport:
-    """Read and analyse one file; unreadable files become one RL100 finding.
+def internal_error(exc: BaseException) -> Diagnostic:
+    """RL199: the engine failed on this file; the run goes on with the other files."""
+    detail = str(exc)
+    if len(detail) > 500:
+        detail = detail[:500] + "…"
+    message = f"internal error: {type(exc).__name__}: {detail} — please report this with the file"
+    return make("RL199", message, Span(0, 0))
 
-    ``*.py`` files are read as Inductor template modules (``analyze_python``), with base
-    classes and constants imported from modules of the same directory; they bypass the cache,
-    as their findings depend on those other files too.
+
+def check_file(path: Path, settings: Settings | None = None, cache: CheckCache | None = None) -> FileReport:
+    """Read and analyse one file; never raises.
+
+    Unreadable files (missing, special, binary, too large) become one RL100 finding; a failure
+    of the engine itself becomes one RL199 finding. ``*.py`` files are read as Inductor
+    template modules (``analyze_python``), with base classes and constants imported from
+    modules of the same directory; they bypass the cache, as their findings depend on those
+    other files too.
     """
     settings = settings or Settings()
     try:
-        data = path.read_bytes()
+        text, problem = read_text_file(path)
     except OSError as exc:
-        analysis = unreadable(f"cannot read the file: {exc.strerror or exc}")
-        return FileReport(path, analysis.index, tuple(settings.filter(analysis.diagnostics)))
-    text, problem = decode(data)
+        text, problem = None, f"cannot read the file: {exc.strerror or exc}"
     if text is None:
         analysis = unreadable(problem or "unreadable")
         return FileReport(path, analysis.index, tuple(settings.filter(analysis.diagnostics)))
+    try:
+        return _check_text(path, text, settings, cache)
+    except Exception as exc:  # noqa: BLE001 - one hostile file must not stop the run
+        return FileReport(path, LineIndex(text), tuple(settings.filter([internal_error(exc)])))
+
+
+def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | None) -> FileReport:
     if path.suffix == PYTHON_SUFFIX:
         module = analyze_python(text, settings.profile, module_reader(path))
         return FileReport(path, module.index, tuple(settings.filter(list(module.diagnostics))))
-    key = cache.key(data, settings.profile) if cache is not None else ""
-    found = cache.get(key) if cache is not None else None
+    key = cache.key(text.encode("utf-8"), settings.profile) if cache is not None else ""
+    found = cache.get(key, len(text)) if cache is not None else None
     if found is None:
         found = analyze(text, settings.profile).diagnostics
         if cache is not None:
@@ -102,8 +140,8 @@ def module_reader(path: Path) -> ModuleReader:
         else:
             return None
         try:
-            text, _ = decode(candidate.read_bytes())
-        except OSError:
+            text, _ = read_text_file(candidate)
+        except (OSError, ValueError):  # ValueError: a NUL byte in the module name
             return None
         return text
 

@@ -1,9 +1,9 @@
 """Diagnostics: the finding type and the registry of stable codes.
 
 Codes never change meaning once published. ``RL1xx`` are file, header and Jinja syntax
-findings, ``RL2xx`` hook and arity findings, ``RL3xx`` symbolic-shape findings, ``RL4xx``
-compiler findings, ``RL5xx`` findings about templates held in Python modules (how their
-``render`` calls pass variables).
+findings (``RL199``: the engine itself failed on the file), ``RL2xx`` hook and arity findings,
+``RL3xx`` symbolic-shape findings, ``RL4xx`` compiler findings, ``RL5xx`` findings about
+templates held in Python modules (how their ``render`` calls pass variables).
 ``docs/diagnostics.md`` lists every code with an example; a test keeps the two in step.
 """
 
@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL112", E, "template raised an error while rendering"),
     Rule("RL113", E, "rendering exceeded its time or size budget"),
     Rule("RL114", W, "header comment is not the first thing in the file"),
+    Rule("RL199", E, "internal error while analysing the file"),
     Rule("RL201", E, "names_str arity differs from inputs + outputs"),
     Rule("RL202", E, "input_reorder length differs from the number of inputs"),
     Rule("RL203", E, "input_reorder index out of range"),
