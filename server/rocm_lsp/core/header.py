@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import sys
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +41,7 @@ _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEY_LINE = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
 _SPACES = re.compile(r"\s*")
-_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_FIELD = re.compile(r"(?<![A-Za-z0-9_])[0-9]*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")  # see _fields
 _TABLE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-\"' ")
 _SCALAR_STOP = re.compile(r"[,}\]\s]")  # where an unquoted scalar ends
 _STRUCTURE = re.compile(r"[\"'\[\]{}]")  # quotes and brackets: what a value's end depends on
@@ -202,9 +202,9 @@ class _Reader:
         """Spans of ``field = value`` pairs and array elements within one line.
 
         Fields are found anywhere in the value (inside strings too), each ``name =`` once.
-        Element spans are capped at about two per character of the line: well-formed values
-        never come near, while values that swallow each other's brackets (``a=[b=[c=[…``) could
-        otherwise ask for a number of spans quadratic in the line's length.
+        Element spans are capped at one per character of the line: comma-separated elements
+        need two characters each, while values that swallow each other's brackets
+        (``a=[b=[c=[…``) could otherwise ask for a number of spans quadratic in the line's length.
         """
         value_text = raw[pos:]
         values = _LineValues(value_text)
@@ -212,7 +212,7 @@ class _Reader:
         spans = self.h.spans
         lead = len(value_text) - len(value_text.lstrip())
         spans[(*path, "=")] = Span(base + lead, base + values.end(lead))
-        budget = 2 * len(value_text) + 64
+        budget = len(value_text) + 64
         for key_start, key_end, vstart in _fields(value_text):
             fpath = (*path, value_text[key_start:key_end])
             spans[(*fpath, "@key")] = Span(base + key_start, base + key_end)
@@ -571,18 +571,13 @@ def _table_line(line: str) -> tuple[str, str] | None:
 def _fields(text: str) -> Iterator[tuple[int, int, int]]:
     """``(name start, name end, value start)`` of each ``name = value`` in ``text``.
 
-    The matches of ``re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*", text)``, found without
-    retrying at every character of a name that is not followed by ``=`` (quadratic there).
+    The matches of ``re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*", text)``, which retried
+    at every letter of a name not followed by ``=`` (quadratic in the name's length). ``_FIELD``
+    tries once per run of name characters, from its first letter as that regex's first match
+    in the run would (leading digits cannot start a name).
     """
-    pos = 0
-    n = len(text)
-    while (m := _NAME.search(text, pos)) is not None:
-        after = _SPACES.match(text, m.end()).end()
-        if after < n and text[after] == "=":
-            pos = _SPACES.match(text, after + 1).end()
-            yield m.start(), m.end(), pos
-        else:
-            pos = m.end()
+    for m in _FIELD.finditer(text):
+        yield m.start(1), m.end(1), m.end()
 
 
 class _LineValues:
@@ -591,59 +586,73 @@ class _LineValues:
     The rules are the locator's (not TOML's, since the line may be broken): a string ends at the
     next same quote (or the line's end), an array or inline table at the bracket of either kind
     that brings the depth back to zero (skipping strings), and a scalar at ``,``, ``}``, ``]``
-    or a space. A string or bracket value's end is found by following, from its start, the
-    jumps of a scan over the line's quotes and brackets; those jumps are computed once, right to
-    left, so that each query is a lookup.
+    or a space. The ends of all strings and brackets come from one right-to-left pass over the
+    line's quotes and brackets, the ends of scalars from the list of stop characters; each
+    query is then a lookup, never a rescan of the rest of the line.
     """
 
     def __init__(self, text: str) -> None:
         self.text = text
-        self.stops = [m.start() for m in _SCALAR_STOP.finditer(text)]
+        self._ends: dict[int, int] | None = None  # quote or opener offset -> end of its value
+        self._stops: list[int] | None = None
+        self._gaps: dict[int, int] = {}  # start of a run of spaces, tabs and commas -> its end
+
+    def _structure(self) -> dict[int, int]:
+        """The end of every string, array and inline table, as a scan from its start finds it.
+
+        A scan from mark ``k`` (a quote or bracket) jumps from a quote to the next same quote
+        and from an opener to the closer that matches it, so ``unmatched[k]``, the first closer
+        it leaves open, follows from the marks to its right.
+        """
+        text = self.text
         marks = [m.start() for m in _STRUCTURE.finditer(text)]
         count = len(marks)
-        pair = [-1] * count  # mark k (a quote) -> the mark of the next same quote
-        unmatched = [-1] * (count + 1)  # mark k -> the first closer that a scan from k leaves open
+        unmatched = [-1] * (count + 1)  # -1: none, the scan runs to the end of the line
         last = {'"': -1, "'": -1}
+        ends: dict[int, int] = {}
         for k in range(count - 1, -1, -1):
-            ch = text[marks[k]]
+            at = marks[k]
+            ch = text[at]
             if ch in "\"'":
-                j = pair[k] = last[ch]
+                j = last[ch]
                 last[ch] = k
                 unmatched[k] = -1 if j < 0 else unmatched[j + 1]
             elif ch in "]}":
                 unmatched[k] = k
+                continue
             else:
-                u = unmatched[k + 1]
-                unmatched[k] = -1 if u < 0 else unmatched[u + 1]
-        self.marks = marks
-        self.pair = pair
-        self.unmatched = unmatched
-        gaps = [m.span() for m in _GAP.finditer(text)]
-        self.gap_starts = [a for a, _ in gaps]
-        self.gap_ends = [b for _, b in gaps]
+                j = unmatched[k + 1]
+                unmatched[k] = -1 if j < 0 else unmatched[j + 1]
+            ends[at] = len(text) if j < 0 else marks[j] + 1
+        self._ends = ends
+        return ends
 
     def end(self, start: int) -> int:
         """End of the value starting at ``start``."""
         text = self.text
         if start >= len(text):
             return start
-        ch = text[start]
-        if ch in "\"'[{":
-            k = bisect_left(self.marks, start)
-            j = self.pair[k] if ch in "\"'" else self.unmatched[k + 1]
-            return len(text) if j < 0 else self.marks[j] + 1
-        i = bisect_left(self.stops, start)
-        return self.stops[i] if i < len(self.stops) else len(text)
+        if text[start] in "\"'[{":
+            return (self._ends if self._ends is not None else self._structure())[start]
+        if self._stops is None:
+            self._stops = [m.start() for m in _SCALAR_STOP.finditer(text)]
+        i = bisect_left(self._stops, start)
+        return self._stops[i] if i < len(self._stops) else len(text)
 
     def elements(self, start: int, limit: int) -> list[tuple[int, int]]:
         """Spans of (at most ``limit``) top-level elements of the array opening at ``start``."""
         text = self.text
+        gaps = self._gaps
         out: list[tuple[int, int]] = []
         i = start + 1
         while i < len(text) and len(out) < limit:
-            g = bisect_right(self.gap_starts, i) - 1
-            if g >= 0 and self.gap_ends[g] > i:
-                i = self.gap_ends[g]
+            # Elements end where a gap starts, so gaps are entered at their start: skipping
+            # each once and remembering its end keeps nested arrays from rescanning it.
+            if text[i] in " \t,":
+                skip = gaps.get(i)
+                if skip is None:
+                    skip = gaps[i] = _GAP.match(text, i).end()
+                i = skip
             if i >= len(text) or text[i] == "]":
                 break
             end = self.end(i)
