@@ -45,8 +45,15 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's)")
     bench.add_argument("--timeout", type=float, default=180.0, help="seconds before the worker is killed")
 
-    serve = sub.add_parser("serve", help="run the language server (stdio by default)")
-    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on TCP instead of stdio")
+    serve = sub.add_parser(
+        "serve",
+        help="run the language server (stdio by default)",
+        description="Run the language server on stdio, as editors start it, or on a loopback TCP port.",
+        epilog=SERVE_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    serve.add_argument("--tcp", metavar="HOST:PORT", help="listen on 127.0.0.1 or ::1 (port 0: any free)")
+    serve.add_argument("--token-file", type=Path, help="with --tcp: the token (default: new, on stderr)")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
     serve.add_argument("--log-file", type=Path, help="write the server log here")
 
@@ -178,23 +185,67 @@ def _bench(args: argparse.Namespace) -> int:
     return EXIT_CLEAN if outcome.ok and matched else EXIT_FINDINGS
 
 
+SERVE_EPILOG = """\
+TCP: the server listens on a loopback address only and admits one client, which must send
+the token in initialize's params: "initializationOptions": {"token": "<token>"}. A connection
+whose first message is anything else gets an error and is closed. The token is the first line
+of --token-file (at least 16 characters), or else a new random one printed on stderr with the
+address. The server ends when its client disconnects.
+
+Malformed framing (a missing, non-numeric or negative Content-Length, a header above 8 KiB,
+a body that is not JSON) ends the server with its reason on stderr and exit status 1."""
+
+
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from rocm_lsp.lsp.server import build_server
+    from rocm_lsp.lsp import transport
 
+    address = token = None
+    if args.tcp:
+        try:
+            address = transport.loopback_address(args.tcp)
+            token = _serve_token(args.token_file)
+        except ValueError as exc:
+            print(f"rocm-lsp: {exc}", file=sys.stderr)
+            return EXIT_USAGE
+    elif args.token_file:
+        print("rocm-lsp: --token-file goes with --tcp", file=sys.stderr)
+        return EXIT_USAGE
     if args.log_file:
         logging.basicConfig(filename=args.log_file, level=logging.INFO)
+    from rocm_lsp.lsp.server import build_server
+
     server = build_server()
-    if args.tcp:
-        host, _, port = args.tcp.rpartition(":")
-        if not port.isdigit():
-            print("rocm-lsp: --tcp takes HOST:PORT", file=sys.stderr)
-            return EXIT_USAGE
-        server.start_tcp(host or "127.0.0.1", int(port))
-    else:
-        server.start_io()
-    return EXIT_CLEAN
+    if address is None or token is None:
+        return transport.serve_stdio(server)
+
+    def listening(host: str, port: int) -> None:
+        where = f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+        shown = f"the token in {args.token_file}" if args.token_file else f"the token {token}"
+        print(
+            f"rocm-lsp: listening on {where}; send {shown} as initialize's initializationOptions.token",
+            file=sys.stderr,
+            flush=True,
+        )
+
+    return transport.serve_tcp(server, *address, token, listening)
+
+
+def _serve_token(path: Path | None) -> str:
+    """The TCP token: the first line of ``path``, or a new random one (ValueError if unusable)."""
+    import secrets
+
+    if path is None:
+        return secrets.token_urlsafe(32)
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeError) as exc:
+        raise ValueError(f"cannot read the token file {path}: {exc}") from None
+    token = lines[0].strip() if lines else ""
+    if len(token) < 16:
+        raise ValueError(f"the token in {path} must be at least 16 characters on its first line")
+    return token
 
 
 def _render(args: argparse.Namespace) -> int:

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import ctypes
 import functools
+import gc
 import logging
 import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
+from urllib.parse import unquote
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -29,6 +33,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TEMPLATE_SUFFIX = ".hip.jinja"
+RELEASE_AFTER_SECONDS = 1.0  # heap given back this long after the last close (or slow analysis)
 
 
 def _path(uri: str) -> str:
@@ -96,9 +101,30 @@ class RocmLanguageServer(LanguageServer):
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
         self._running: set[str] = set()  # documents with an analysis in the pool
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._release: asyncio.TimerHandle | None = None
         self._pool = concurrent.futures.ThreadPoolExecutor(
             max_workers=2, thread_name_prefix="rocm-lsp-analysis"
         )
+
+    def is_open(self, uri: str) -> bool:
+        """Whether the client has the document open (pygls keys documents by unquoted URI)."""
+        return unquote(uri) in self.workspace.text_documents
+
+    def held(self) -> dict[str, int]:
+        """How many documents each per-document table holds (``rocm-lsp.status`` with ``held``)."""
+        tables = {
+            "documents": self.workspace.text_documents,
+            "analyses": self._analyses,
+            "waiting": self._waiting,
+            "running": self._running,
+            "jobs": self._tasks,
+            "previews": self.previews,
+            "compileOutcomes": self.compile_outcomes,
+            "benchOutcomes": self.bench_outcomes,
+            "requests": {k: f for k, f in self.protocol._request_futures.items() if not f.done()},
+            "progress": self.work_done_progress.tokens,
+        }
+        return {name: len(table) for name, table in tables.items()}
 
     # -- analysis ----------------------------------------------------------------------
     def encoding(self) -> str:
@@ -111,8 +137,8 @@ class RocmLanguageServer(LanguageServer):
         only the newest of them is analysed (the requests for the others get its result), so
         one slow document never takes the pool from the others.
         """
-        if not analysable(uri):
-            return None
+        if not analysable(uri) or not self.is_open(uri):
+            return None  # never from disk: pygls would read any path, on the event loop
         document = self.workspace.get_text_document(uri)
         text, version = document.source, document.version
         pending = self._analyses.get(uri)
@@ -135,10 +161,12 @@ class RocmLanguageServer(LanguageServer):
         job = loop.run_in_executor(
             self._pool, self._analyze, uri, pending.version, pending.text, self.settings.profile
         )
-        job.add_done_callback(functools.partial(self._finished, uri, pending))
+        job.add_done_callback(functools.partial(self._finished, uri, pending, time.monotonic()))
 
-    def _finished(self, uri: str, pending: _Pending, job: asyncio.Future[Snapshot]) -> None:
+    def _finished(self, uri: str, pending: _Pending, started: float, job: asyncio.Future[Snapshot]) -> None:
         self._running.discard(uri)
+        if time.monotonic() - started > RELEASE_AFTER_SECONDS:  # a heavy one: heap to give back
+            self.release_memory_soon()
         _forward(pending.future, job)
         self._start(uri)
 
@@ -167,15 +195,37 @@ class RocmLanguageServer(LanguageServer):
         return document.version == snapshot.version and snapshot.uri in self._analyses
 
     def forget(self, uri: str) -> None:
-        """Drop what the server holds for a closed document (a reopened one starts afresh:
-        its versions count from 1 again, so an old outcome could pass for a new one)."""
-        self._analyses.pop(uri, None)
-        self.previews.pop(uri, None)
-        self.compile_outcomes.pop(uri, None)
-        self.bench_outcomes.pop(uri, None)
-        task = self._tasks.pop(uri, None)
-        if task is not None:
-            task.cancel()
+        """Drop what the server holds for a closed document, under any spelling of its URI (a
+        reopened one starts afresh: its versions count from 1 again, so an old outcome could
+        pass for a new one). An analysis still running finishes and is dropped; one waiting
+        never starts, and the requests waiting for it get no snapshot."""
+        key = unquote(uri)
+        for table in (self._analyses, self.previews, self.compile_outcomes, self.bench_outcomes):
+            for name in [name for name in table if unquote(name) == key]:
+                del table[name]
+        for name in [name for name in self._waiting if unquote(name) == key]:
+            waiting = self._waiting.pop(name)
+            if not waiting.future.done():
+                waiting.future.set_result(None)  # type: ignore[arg-type]
+        for name in [name for name in self._tasks if unquote(name) == key]:
+            self._tasks.pop(name).cancel()
+        self.release_memory_soon()
+
+    def release_memory_soon(self) -> None:
+        """Give the freed heap back to the system shortly (after the last of a burst of calls).
+
+        glibc keeps freed memory in each analysis thread's arena: after three hostile
+        documents were closed, the server still held gigabytes it no longer used.
+        """
+        if self._release is not None:
+            self._release.cancel()
+        loop = asyncio.get_running_loop()
+
+        def release() -> None:
+            self._release = None
+            loop.run_in_executor(None, release_memory)
+
+        self._release = loop.call_later(RELEASE_AFTER_SECONDS, release)
 
     def schedule(self, uri: str, delay: float, job) -> None:  # noqa: ANN001 - async callable
         """Run ``job(uri)`` after ``delay`` seconds, replacing a job still waiting for it."""
@@ -222,6 +272,7 @@ class RocmLanguageServer(LanguageServer):
         result = task.result()
         if watched is not None:
             progress.end(token, lsp.WorkDoneProgressEnd(message="cancelled" if cancel.is_set() else "done"))
+        progress.tokens.pop(token, None)  # pygls keeps every token's future otherwise
         return result, cancel.is_set()
 
     def refresh_lenses(self) -> None:
@@ -242,6 +293,22 @@ class RocmLanguageServer(LanguageServer):
 
     def log_warning(self, message: str) -> None:
         self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=message))
+
+
+@functools.cache
+def _malloc_trim() -> Callable[[int], int] | None:
+    try:
+        return ctypes.CDLL(None).malloc_trim  # glibc
+    except (OSError, AttributeError):
+        return None
+
+
+def release_memory() -> None:
+    """Collect cycles and return free heap pages to the system (glibc's ``malloc_trim``)."""
+    gc.collect()
+    trim = _malloc_trim()
+    if trim is not None:
+        trim(0)
 
 
 def _forward(target: asyncio.Future[T], source: asyncio.Future[T]) -> None:

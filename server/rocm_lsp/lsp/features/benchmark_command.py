@@ -47,7 +47,8 @@ def register(server: RocmLanguageServer) -> None:
             ),
         )  # fmt: skip
         message = "cancelled" if cancelled else outcome.message
-        ls.bench_outcomes[uri] = (snapshot.version, message)
+        if ls.is_open(uri):  # not for a document closed meanwhile
+            ls.bench_outcomes[uri] = (snapshot.version, message)
         report = json.dumps(outcome.report, indent=2)
         ls.window_log_message(
             lsp.LogMessageParams(

@@ -74,7 +74,8 @@ def register(server: RocmLanguageServer) -> None:
             ),
         )  # fmt: skip
         title, summary = ("Compile (cancelled)", "compile cancelled") if cancelled else _describe(result)
-        ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
+        if ls.is_open(uri):  # not for a document closed meanwhile
+            ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
         from rocm_lsp.lsp.features import diagnostics
 
         await diagnostics.publish(ls, uri)

@@ -12,7 +12,7 @@ from rocm_lsp.lsp.server import RocmLanguageServer
 
 SECTION = "rocmLsp"
 GPU_KEYS = ("compiler", "arch", "benchmarkInterpreter", "compileTimeout", "benchmarkTimeout")
-SERVER_ONLY_KEYS = {"interpreter", "trace", *GPU_KEYS}
+SERVER_ONLY_KEYS = {"interpreter", "trace", "token", *GPU_KEYS}  # token: `serve --tcp`
 
 
 def apply(server: RocmLanguageServer, options: Any) -> None:

@@ -10,6 +10,7 @@ from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
 from rocm_lsp.core.files import atomic_write_text, user_cache_dir
+from rocm_lsp.lsp.protocol import valid_text
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
 
 PREVIEW = "rocm-lsp.preview"
@@ -28,6 +29,11 @@ def preview_path(uri: str) -> Path:
 
 
 def content(snapshot: Snapshot, previous: str | None) -> str:
+    """The preview's text (valid UTF-8: lone surrogates a template rendered become U+FFFD)."""
+    return valid_text(_content(snapshot, previous))
+
+
+def _content(snapshot: Snapshot, previous: str | None) -> str:
     rendered = snapshot.analysis.rendered
     if rendered is not None and rendered.text is not None:
         return rendered.text
@@ -70,7 +76,7 @@ def register(server: RocmLanguageServer) -> None:
         if not is_template(uri):
             return None
         snapshot = await ls.snapshot(uri)
-        if snapshot is None:
+        if snapshot is None or not ls.is_open(uri):
             return None
         path = preview_path(uri)
         ls.previews[uri] = str(path)

@@ -1,5 +1,6 @@
 """The ``rocm-lsp.status`` command: what an editor's status item shows — the effective
-profile of a document (or the settings' default) and which GPU backend would compile."""
+profile of a document (or the settings' default) and which GPU backend would compile — and,
+for diagnosis, how many entries each per-document table of the server holds."""
 
 from __future__ import annotations
 
@@ -29,14 +30,14 @@ def backend(compiler: str | None, arch: str | None) -> str:
 
 def register(server: RocmLanguageServer) -> None:
     @server.command(STATUS)
-    async def status(ls: RocmLanguageServer, *arguments: object) -> dict[str, str]:
+    async def status(ls: RocmLanguageServer, *arguments: object) -> dict[str, object]:
         """``arguments``: ``[uri]`` of the active document, or nothing for the settings' default."""
         uri = arguments[0] if arguments else None
         profile = ls.settings.profile or DEFAULT_PROFILE
-        if isinstance(uri, str) and analysable(uri) and uri in ls.workspace.text_documents:
+        if isinstance(uri, str) and analysable(uri) and ls.is_open(uri):
             snapshot = await ls.snapshot(uri)
             if snapshot is not None:
                 profile = snapshot.analysis.profile
         settings = ls.gpu_settings
         found = await asyncio.to_thread(backend, settings.get("compiler"), settings.get("arch"))
-        return {"profile": profile, "backend": found}
+        return {"profile": profile, "backend": found, "held": ls.held()}
