@@ -49,9 +49,7 @@ def _error(rec: Record) -> tuple[str, str] | None:
 
 
 def _size_index_of_type(call: dict, kinds: tuple[type, ...]) -> bool:
-    return call.get("call") == "size" and any(
-        isinstance(call.get(k), kinds) for k in INDEX_KEYS if k in call
-    )
+    return call.get("call") == "size" and any(isinstance(call.get(k), kinds) for k in INDEX_KEYS if k in call)
 
 
 def _is_e1(case: dict, call: dict, ours: Record, torch: Record) -> bool:
@@ -80,11 +78,7 @@ def _is_e3(case: dict, call: dict, ours: Record, torch: Record) -> bool:
 
 
 def _is_e4(case: dict, call: dict, ours: Record, torch: Record) -> bool:
-    return (
-        case.get("impl") == "seed"
-        and _size_index_of_type(call, (float,))
-        and _error(torch) == SLICE_ERROR
-    )
+    return case.get("impl") == "seed" and _size_index_of_type(call, (float,)) and _error(torch) == SLICE_ERROR
 
 
 def _is_e5(case: dict, call: dict, ours: Record, torch: Record) -> bool:
@@ -163,8 +157,7 @@ KNOWN: list[Known] = [
                     "call": "arg_name",
                     "error": {
                         "type": "TypeError",
-                        "message": "Kernel.arg_name() missing 1 required positional argument: "
-                        "'node'",
+                        "message": "Kernel.arg_name() missing 1 required positional argument: 'node'",
                     },
                 },
                 {
@@ -434,10 +427,7 @@ KNOWN: list[Known] = [
             "impl": "seed",
             "nodes": _nodes(("X", [64])),
             "calls": [
-                _render(
-                    "{{X.get_dtype() == 'torch.float16'}} "
-                    "{{X.get_layout().dtype == 'torch.float16'}}"
-                )
+                _render("{{X.get_dtype() == 'torch.float16'}} {{X.get_layout().dtype == 'torch.float16'}}")
             ],
         },
         {"calls": [{"call": "$render", "result": "False False"}], "state": EMPTY_STATE},

@@ -366,9 +366,7 @@ def call(draw: st.DrawFn, impl: str, nodes: list[str]) -> dict[str, Any]:
         # A hook called with an argument it does not take, without a required one, or
         # positionally. (No get_signature for the seed: see above.)
         return draw(
-            st.sampled_from(
-                [c for c in odd_calls(nodes) if impl == "rocm" or c["call"] != "get_signature"]
-            )
+            st.sampled_from([c for c in odd_calls(nodes) if impl == "rocm" or c["call"] != "get_signature"])
         )
     return {
         "call": "$render",

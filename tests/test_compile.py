@@ -109,7 +109,7 @@ AMD_WAVES = [("gfx90a", 64), ("gfx1030", 32)]
 @pytest.mark.parametrize(("arch", "wave"), AMD_WAVES)
 def test_the_amd_targets_differ_in_wavefront_size(arch: str, wave: int, tmp_path: Path) -> None:
     tool = Toolchain("amd", HIPCC, arch, "hipcc", "setting")
-    probe = f"#include <hip/hip_runtime.h>\nstatic_assert(__AMDGCN_WAVEFRONT_SIZE == {wave}, \"wave\");\n"
+    probe = f'#include <hip/hip_runtime.h>\nstatic_assert(__AMDGCN_WAVEFRONT_SIZE == {wave}, "wave");\n'
     result = compile_source(probe, "probe.hip", tool, check_only=True, root=tmp_path)
     assert result.ok, (result.note, result.messages)
 

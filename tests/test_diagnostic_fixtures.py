@@ -79,9 +79,7 @@ def expected_findings(text: str, name: str = "") -> Counter[Finding]:
 
 
 def xfail_reasons(text: str) -> dict[str, str]:
-    return {
-        m.group("kind"): m.group("why") for line in text.split("\n") if (m := _XFAIL.search(line))
-    }
+    return {m.group("kind"): m.group("why") for line in text.split("\n") if (m := _XFAIL.search(line))}
 
 
 def actual_findings(text: str) -> Counter[Finding]:
@@ -103,9 +101,7 @@ def _fixture_params(kind: str) -> list:
 
 
 def _show(findings: Counter[Finding]) -> list[str]:
-    return sorted(
-        f"{line}:{col} {code}" for (code, line, col), n in findings.items() for _ in range(n)
-    )
+    return sorted(f"{line}:{col} {code}" for (code, line, col), n in findings.items() for _ in range(n))
 
 
 @pytest.mark.parametrize("path", _fixture_params("xfail"))
@@ -126,9 +122,7 @@ def test_fixture_messages(path: Path) -> None:
     for d in analysis.diagnostics:
         message = d.message.strip()
         assert message, f"{d.code}: empty message"
-        assert d.message == d.message.strip(), (
-            f"{d.code}: message has stray whitespace: {d.message!r}"
-        )
+        assert d.message == d.message.strip(), f"{d.code}: message has stray whitespace: {d.message!r}"
         leaks = [leak for leak in _LEAKS if leak in message]
         assert not leaks, f"{d.code}: message leaks {leaks}: {message!r}"
         if d.code == "RL110":  # Jinja's own parser message, as Inductor prints it
@@ -194,9 +188,7 @@ def test_suppressions_silence_real_findings(path: Path) -> None:
 def test_fixture_is_named_after_its_code(path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     prefix = path.name.split("_", 1)[0]
-    assert prefix == "clean" or prefix in RULES, (
-        f"{path.name}: name it clean_* or after a registered code"
-    )
+    assert prefix == "clean" or prefix in RULES, f"{path.name}: name it clean_* or after a registered code"
     if prefix == "clean":
         assert not expected_findings(text), "clean fixtures expect nothing"
     elif "xfail" not in xfail_reasons(text):
@@ -205,9 +197,7 @@ def test_fixture_is_named_after_its_code(path: Path) -> None:
         )
 
 
-@pytest.mark.parametrize(
-    "path", [p for p in PATHS if p.name.startswith("clean_")], ids=lambda p: p.name
-)
+@pytest.mark.parametrize("path", [p for p in PATHS if p.name.startswith("clean_")], ids=lambda p: p.name)
 def test_clean_fixture_has_no_warnings_or_errors(path: Path) -> None:
     analysis = _analyze(path.read_text(encoding="utf-8"))
     serious = [d for d in analysis.diagnostics if d.severity >= Severity.WARNING]
@@ -216,11 +206,7 @@ def test_clean_fixture_has_no_warnings_or_errors(path: Path) -> None:
 
 
 def test_clean_fixtures_cover_both_profiles() -> None:
-    profiles = {
-        _analyze(p.read_text(encoding="utf-8")).profile
-        for p in PATHS
-        if p.name.startswith("clean_")
-    }
+    profiles = {_analyze(p.read_text(encoding="utf-8")).profile for p in PATHS if p.name.startswith("clean_")}
     assert profiles >= {"seed", "rocm-2.13"}
 
 
@@ -250,9 +236,7 @@ def _from_disk(path: Path):
 @pytest.mark.parametrize(
     ("data", "says"),
     [
-        pytest.param(
-            b"{{ kernel.def_kernel(inputs=[], outputs=[]) }}\x00\x01", "NUL byte", id="nul"
-        ),
+        pytest.param(b"{{ kernel.def_kernel(inputs=[], outputs=[]) }}\x00\x01", "NUL byte", id="nul"),
         pytest.param("// größe\n".encode("latin-1"), "not valid UTF-8 (byte 5)", id="latin-1"),
         pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "NUL byte", id="png"),
         pytest.param(b"x" * (MAX_TEMPLATE_BYTES + 1), "MiB are not analysed", id="too-large"),

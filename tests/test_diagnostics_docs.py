@@ -41,9 +41,7 @@ def test_every_registered_code_has_a_section_in_order() -> None:
 
 def test_no_section_documents_an_unregistered_code() -> None:
     text = DOCS.read_text(encoding="utf-8")
-    headed = {
-        code for line in _ANY_CODE_HEADING.findall(text) for code in re.findall(r"RL\d{3}", line)
-    }
+    headed = {code for line in _ANY_CODE_HEADING.findall(text) for code in re.findall(r"RL\d{3}", line)}
     assert sorted(headed - set(RULES)) == []
     assert sorted(set(re.findall(r"^## (RL\S*)", text, re.M)) - set(RULES)) == []
 
@@ -77,9 +75,7 @@ def test_example_report_is_what_the_engine_says(code: str) -> None:
     lines = []
     for d in analysis.diagnostics:
         row, col = analysis.index.position(d.span.start)
-        lines.append(
-            f"example.hip.jinja:{row + 1}:{col + 1}: {d.code} {d.message.replace(chr(10), ' ')}"
-        )
+        lines.append(f"example.hip.jinja:{row + 1}:{col + 1}: {d.code} {d.message.replace(chr(10), ' ')}")
     assert report.splitlines() == lines
 
 
@@ -131,7 +127,5 @@ def test_suppression_example_silences_its_code() -> None:
     header = '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [8] }\n'
     header += 'W = { dtype = "float16", size = [8] }\nY = { dtype = "float16", size = [8] }\n-#}\n'
     code = re.search(r"ignore\[(RL\d{3})\]", example).group(1)
-    assert code in [
-        d.code for d in analyze(header + example.replace("{# rocm-lsp", "{# x")).diagnostics
-    ]
+    assert code in [d.code for d in analyze(header + example.replace("{# rocm-lsp", "{# x")).diagnostics]
     assert code not in [d.code for d in analyze(header + example).diagnostics]

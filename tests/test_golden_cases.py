@@ -13,9 +13,7 @@ from oracle_cases import run_case, supported
 from oracle_support import differences, load_cases, load_expected, normalise, reference_dir
 
 if not (reference_dir() / "cases.json").exists():
-    pytest.skip(
-        f"no reference cases at {reference_dir()} (set ROCM_LSP_SHARED)", allow_module_level=True
-    )
+    pytest.skip(f"no reference cases at {reference_dir()} (set ROCM_LSP_SHARED)", allow_module_level=True)
 
 CASES = load_cases()
 EXPECTED = load_expected()

@@ -73,7 +73,6 @@ def test_a_hanging_kernel_is_killed_after_the_timeout() -> None:
     assert benchmark(path, path.read_text(), sys.executable).ok
 
 
-
 def _variant(name: str, nodes: dict[str, str], shapes: dict[str, int], **lines: str) -> str:
     """A shipped template's header with other nodes (``NAME = value`` lines), [shapes] values and
     other ``key = value`` lines; the body is unchanged."""

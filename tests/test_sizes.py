@@ -26,7 +26,7 @@ def test_evaluate(text: object, values: dict[str, int], expected: int) -> None:
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("__import__('os').system('true')", "unexpected \"'\""),
+        ("__import__('os').system('true')", 'unexpected "\'"'),
         ("s0 / 2", "unexpected '/'"),
         ("s0 +", "expected a number, a symbol or '(' at the end"),
         ("s0**999", "exponent 999 is larger than 32"),

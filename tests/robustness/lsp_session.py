@@ -21,7 +21,7 @@ SPAWN_LOG = WORK / "spawned.log"
 # ``python -c BOOT STDERR ARGS…`` runs ``rocm-lsp ARGS…`` with fd 2 in a file (set before any
 # import: tracebacks from every thread land there). With $ROCM_LSP_TEST_SPAWN_LOG set, every
 # way to start a process (os.system, os.exec*, os.spawn*, os.posix_spawn, fork, subprocess)
-# appends to that file and raises instead.
+# appends to that file and raises instead; only the render process may fork (it execs nothing).
 BOOT = """\
 import os, sys
 os.dup2(os.open(sys.argv[1], os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), 2)
@@ -35,9 +35,17 @@ if log:
         raise PermissionError("this test forbids starting processes")
 
     starters = ("exec", "spawn", "posix_spawn", "system", "popen", "fork")
+    real_fork = os.fork
+
+    def fork():  # the one fork allowed: the render process (an engine copy that execs nothing)
+        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.render_process":
+            return real_fork()
+        return forbidden("fork")
+
     for name in dir(os):
         if name.startswith(starters):
             setattr(os, name, forbidden)
+    os.fork = fork
     subprocess.Popen._execute_child = forbidden
 from rocm_lsp.cli import main
 sys.exit(main(sys.argv[2:]))

@@ -58,7 +58,7 @@ class Analysis:
         return [c for c in rendered.calls if c.site == site.id]
 
     def concrete(self) -> Rendered | None:
-        """The render with ``[shapes]`` substituted (computed on first use)."""
+        """The render with ``[shapes]`` substituted (computed by :func:`analyze`)."""
         if self.static or not self.header.shapes or self.template is None:
             return self.rendered
         if self._concrete is None:
@@ -163,6 +163,8 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             analysis.template = template
             analysis.static = static
             analysis.rendered = render(template, header, chosen, static, warm=needs_sympy(text))
+            if not static and header.shapes:  # for hover: never rendered on the event loop
+                analysis._concrete = render(template, header, chosen, static=True, warm=needs_sympy(text))
             runtime = _runtime(analysis)
     analysis.diagnostics = _finish(analysis, diags, runtime)
     return analysis
@@ -349,6 +351,8 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
     if isinstance(exc, SizeOverflowError):
         span = site.call_span if site and site.call_span else line_span
         return make("RL302", f"size expression overflows int64: {exc}", span)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return make("RL115", str(exc), line_span)
     if isinstance(exc, jinja2.UndefinedError):
         m = re.match(r"'(.*)' has no attribute '(\w+)'", str(exc))
         if m and m.group(1).endswith(("ROCmTemplateKernel object", "SiteView object")):

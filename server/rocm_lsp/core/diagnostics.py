@@ -72,6 +72,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL112", E, "template raised an error while rendering"),
     Rule("RL113", E, "rendering exceeded its time or size budget"),
     Rule("RL114", W, "header comment is not the first thing in the file"),
+    Rule("RL115", E, "template used an attribute the sandbox does not offer"),
     Rule("RL199", E, "internal error while analysing the file"),
     Rule("RL201", E, "names_str arity differs from inputs + outputs"),
     Rule("RL202", E, "input_reorder length differs from the number of inputs"),

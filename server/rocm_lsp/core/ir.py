@@ -7,6 +7,7 @@ from typing import Any
 
 from rocm_lsp.core import symbolic
 from rocm_lsp.core.sizes import SizeExpr
+from rocm_lsp.core.template_values import SizeValue, wrap
 
 
 def contiguous_strides(size: list[SizeExpr]) -> list[SizeExpr]:
@@ -33,9 +34,10 @@ def _tree_text(tree: tuple) -> str:
     return f"({_tree_text(tree[1])}){op}({_tree_text(tree[2])})"
 
 
-def _value(entry: SizeExpr) -> Any:
-    """What a template sees: a sympy expression (``sympy.Integer`` for constants), as in torch."""
-    return symbolic.to_sympy(entry.tree)
+def _value(entry: SizeExpr) -> SizeValue:
+    """What a template sees: the sympy expression torch has (``sympy.Integer`` for constants),
+    as a :class:`SizeValue`, never the sympy object itself."""
+    return wrap(symbolic.to_sympy(entry.tree))
 
 
 def _display(entry: SizeExpr) -> str:
@@ -167,7 +169,7 @@ class IRNode:
         return self.layout.device
 
     def get_numel(self) -> Any:
-        result = symbolic.to_sympy(("int", 1))
+        result = wrap(symbolic.to_sympy(("int", 1)))
         for value in self.layout.size:
             result = result * value
         return result

@@ -51,6 +51,9 @@ class HookError(Exception):
         self.inductor_message = inductor_message
         self.where = where
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (HookError, (self.code, self.message, self.inductor_type, self.inductor_message, self.where))
+
 
 @dataclass(frozen=True)
 class HookNote:

@@ -53,8 +53,28 @@ def _symbol(name: str) -> Any:
 
 
 def warm_up() -> None:
-    """Import sympy and build the printer now (both are cached)."""
-    _printer()
+    """Import sympy, build the printer, and run the arithmetic templates and hooks do once, so
+    the submodules sympy imports on first use are loaded (a render process cannot import)."""
+    _exercise()
+
+
+@functools.cache
+def _exercise() -> None:
+    sp = _sympy()
+    a, b = _symbol("s0"), _symbol("s1")
+    samples = [a * b, (a + 1) ** 3 * (b + 1) ** 2, a / 3, a // 3, a % b, a**-2, 2**a, a**0.5, a * 1.5]
+    samples += [sp.Integer(7) / 2, sp.Integer(7) // 2, round(sp.Integer(7) / 2), abs(-a), 3 - a]
+    for value in samples:
+        str(value)
+    for relation in (a < 3, a >= b, sp.Integer(2) < 3):
+        try:
+            bool(relation)
+        except TypeError:
+            pass
+    expanded = expand((a + 1) ** 2 * (b + 2))
+    cexpr(replace_symbols(expanded, {"s0": "ks0"}))
+    cexpr(a**2 / b)
+    free_symbol_names(expanded)
 
 
 def to_sympy(tree: Tree) -> Any:
