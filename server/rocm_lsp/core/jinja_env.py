@@ -63,12 +63,16 @@ class InductorSandbox(SandboxedEnvironment):
     def getattr(self, obj: Any, attribute: str) -> Any:
         if allowed_attribute(obj, attribute):
             return super().getattr(obj, attribute)
+        if isinstance(obj, type):  # ``dict['x']`` would be a generic alias, not an item
+            return self._refused(obj, attribute)
         try:
             return obj[attribute]  # as Jinja reads a missing attribute: an item (dict keys)
         except (TypeError, LookupError):
             return self._refused(obj, attribute)
 
     def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, type):
+            return self._refused(obj, str(argument)) if isinstance(argument, str) else self.undefined(obj=obj)
         if isinstance(argument, str) and not allowed_attribute(obj, argument):
             try:
                 return obj[argument]
