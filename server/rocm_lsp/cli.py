@@ -217,6 +217,9 @@ def _serve(args: argparse.Namespace) -> int:
     from rocm_lsp.lsp.server import build_server
 
     server = build_server()
+    from rocm_lsp.core import render_process
+
+    render_process.start()  # fork the render helper now, while this process has one thread
     if address is None or token is None:
         return transport.serve_stdio(server)
 
