@@ -6,6 +6,7 @@ server both call it, so the two can never disagree.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -24,6 +25,9 @@ from rocm_lsp.core.symbolic import SizeOverflowError
 from rocm_lsp.core.text import LineIndex, Span, blank_comments
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
+# Jinja's parser and Python's compile() cannot be interrupted, and cost ~0.1 ms per ``{{``/``{%``
+# (2-core VM): this bounds one analysis to about 2 s. The largest shipped template has ~250.
+MAX_JINJA_CONSTRUCTS = int(os.environ.get("ROCM_LSP_MAX_JINJA_CONSTRUCTS", "20000"))
 # `{# rocm-lsp: ignore[RL201] #}` in the template, `# rocm-lsp: ignore[RL104]` in the header.
 _SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
 _SUPPRESS_IN_HEADER = re.compile(r"#\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
@@ -119,6 +123,12 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
         return unreadable("file contains a NUL byte: it is binary, not a template")
     if len(text) > MAX_TEMPLATE_BYTES:
         return unreadable(f"file is larger than {MAX_TEMPLATE_BYTES >> 20} MiB: not analysed")
+    constructs = text.count("{{") + text.count("{%")
+    if constructs > MAX_JINJA_CONSTRUCTS:
+        return unreadable(
+            f"file has {constructs:,} Jinja expressions and statements; templates above "
+            f"{MAX_JINJA_CONSTRUCTS:,} are not analysed (ROCM_LSP_MAX_JINJA_CONSTRUCTS raises the limit)"
+        )
     index = LineIndex(text)
     header = parse_header(text, index)
     chosen = profile if profile in PROFILES else header.profile
