@@ -20,6 +20,7 @@ import re
 from typing import Any
 
 from lsprotocol.types import ResponseError, ResponseErrorMessage
+from pygls.exceptions import JsonRpcInvalidParams
 from pygls.protocol import (
     JsonRPCNotification,
     JsonRPCRequestMessage,
@@ -103,6 +104,14 @@ class RocmProtocol(LanguageServerProtocol):
             if isinstance(message, dict):
                 answer["id"] = _request_id(message)
             self._send_data(_valid(answer))
+
+    def _send_handler_result(self, future: Any, *, msg_id: Any) -> None:
+        # pygls logs a traceback and shows the user an error for a command's bad arguments
+        if not future.cancelled() and isinstance(future.exception(), JsonRpcInvalidParams):
+            self._request_futures.pop(msg_id, None)
+            self._send_response(msg_id, error=future.exception().to_response_error())
+            return
+        super()._send_handler_result(future, msg_id=msg_id)
 
     def _serialize_message(self, data: Any) -> Any:
         return _valid(super()._serialize_message(data))

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
@@ -106,12 +106,28 @@ class RocmLanguageServer(LanguageServer):
             max_workers=2, thread_name_prefix="rocm-lsp-analysis"
         )
 
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:  # type: ignore[override]
+        """Serve on stdio with strict framing (``transport.serve_stdio``); the exit status."""
+        from rocm_lsp.lsp.transport import serve_stdio
+
+        return serve_stdio(self, stdin, stdout)
+
+    def start_tcp(self, host: str, port: int) -> None:
+        """pygls's TCP server admits anyone who connects: use ``transport.serve_tcp``."""
+        raise RuntimeError("rocm-lsp serves TCP only on loopback with a token: transport.serve_tcp")
+
+    def shutdown(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)  # analyses not started never start
+        super().shutdown()
+
     def is_open(self, uri: str) -> bool:
         """Whether the client has the document open (pygls keys documents by unquoted URI)."""
         return unquote(uri) in self.workspace.text_documents
 
     def held(self) -> dict[str, int]:
-        """How many documents each per-document table holds (``rocm-lsp.status`` with ``held``)."""
+        """How many entries each per-document table holds (in ``rocm-lsp.status``), and how many
+        requests run besides the one asking."""
+        asking = {self.protocol._request_futures.get(self.protocol.msg_id), asyncio.current_task()}
         tables = {
             "documents": self.workspace.text_documents,
             "analyses": self._analyses,
@@ -121,7 +137,7 @@ class RocmLanguageServer(LanguageServer):
             "previews": self.previews,
             "compileOutcomes": self.compile_outcomes,
             "benchOutcomes": self.bench_outcomes,
-            "requests": {k: f for k, f in self.protocol._request_futures.items() if not f.done()},
+            "requests": [f for f in self.protocol._request_futures.values() if not (f.done() or f in asking)],
             "progress": self.work_done_progress.tokens,
         }
         return {name: len(table) for name, table in tables.items()}
