@@ -270,7 +270,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(("CLI start-up alone (1 file)", None, None, cli["startup_s"]))
         rows.append(
             (
-                "CLI, unchanged files (warm .rocm_lsp_cache)",
+                "CLI, unchanged files (warm check cache)",
                 cli["warm_cache_files_per_s"],
                 None,
                 cli["warm_cache_wall_s"],

@@ -223,6 +223,7 @@ def test_cli_check_never_fails_internally(files, tmp_path_factory) -> None:
     )
     assert proc.returncode in (0, 1), proc.stderr
     assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr, proc.stderr
+    assert "RL199" not in proc.stdout, proc.stdout
     assert f"in {len(files)} files" in proc.stderr or f"({len(files)} files)" in proc.stderr
 
 

@@ -59,6 +59,11 @@ def _node(decl: NodeDecl, shapes: dict[str, int]) -> IRNode:
         tree = sizes.substitute(entry.tree, shapes)
         if not sizes.SizeExpr(entry.text, tree).symbols:
             value = sizes.evaluate(tree, {})
+            if not symbolic.INT64_MIN <= value <= symbolic.INT64_MAX:  # no tensor has such a size
+                raise SizeOverflowError(
+                    f"with the [shapes] values, {decl.name}'s {entry.text!r} is a "
+                    f"{value.bit_length()}-bit integer, too big to convert to int64_t"
+                )
             return SizeExpr(str(value), ("int", value))
         return SizeExpr(entry.text, tree)
 
@@ -184,9 +189,9 @@ render_job.prepare = RenderJob.prepare  # type: ignore[attr-defined]
 def _render_job(job: RenderJob, template: jinja2.Template) -> Rendered:
     header = job.header
     kernel = PROFILES[job.profile].new_kernel(header.kernel_name, header.runtime_args)
-    context: dict[str, Any] = {**copy.deepcopy(header.vars), **build_nodes(header, job.static)}
     result = Rendered(None, kernel.calls, kernel=_facts(header, kernel))
     try:
+        context: dict[str, Any] = {**copy.deepcopy(header.vars), **build_nodes(header, job.static)}
         chunks = []
         total = 0
         for chunk in template.generate(kernel=kernel, **context):

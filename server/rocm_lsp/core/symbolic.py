@@ -33,7 +33,8 @@ def is_size_symbol(name: str) -> bool:
 def print_int(value: int) -> str:
     """``CppPrinter._print_Integer``: ``64L``; raises :class:`SizeOverflowError` past int64."""
     if value > INT64_MAX or value < INT64_MIN:
-        raise SizeOverflowError(f"{value} too big to convert to int64_t")
+        text = f"{value}" if value.bit_length() < 4000 else f"a {value.bit_length()}-bit integer"
+        raise SizeOverflowError(f"{text} too big to convert to int64_t")
     if value == INT64_MIN:
         return f"(-1{_SUFFIX} << 63)"
     return f"{value}{_SUFFIX}"
@@ -46,7 +47,7 @@ def _sympy() -> Any:
     return sympy
 
 
-@functools.cache
+@functools.lru_cache(maxsize=4096)  # bounded: a long-running server sees many documents' symbols
 def _symbol(name: str) -> Any:
     """A shape symbol as ShapeEnv creates it: integer and positive."""
     return _sympy().Symbol(name, integer=True, positive=True)

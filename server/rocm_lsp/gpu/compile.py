@@ -107,7 +107,7 @@ def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
     digest = hashlib.sha256()
     # The platform is part of the key: it sets the compiler's environment (HIP_PLATFORM).
     for part in (source, tool.platform, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
-        digest.update(part.encode())
+        digest.update(part.encode(errors="surrogatepass"))  # an editor can send lone surrogates
         digest.update(b"\0")
     if tool.platform == "nvidia":
         digest.update(compat_fingerprint().encode())
@@ -222,7 +222,8 @@ def compile_source(
     command = [tool.compiler, *command_flags, str(src), "-o", str(out)]
     start = time.perf_counter()
     try:
-        src.write_text(source, encoding="utf-8")
+        # a lone surrogate (from the editor) becomes "?": the compiler reports it where it stands
+        src.write_text(source, encoding="utf-8", errors="replace")
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         return CompileResult(
