@@ -41,6 +41,13 @@ def pulls(client: LanguageClient) -> bool:
     return bool(caps and caps.text_document and caps.text_document.diagnostic is not None)
 
 
+def refreshes_pulls(client: LanguageClient) -> bool:
+    """Whether the client pulls again when asked (``workspace/diagnostic/refresh``)."""
+    workspace = client.capabilities.workspace if client.capabilities else None
+    refresh = workspace.diagnostics.refresh_support if workspace and workspace.diagnostics else False
+    return bool(pulls(client) and refresh)
+
+
 async def diagnostics(client: LanguageClient, uri: str, version: int | None = None) -> list[lsp.Diagnostic]:
     """The diagnostics the client would show: pulled, or the pushed ones for ``version``."""
     if pulls(client):

@@ -7,7 +7,7 @@ import shutil
 from pathlib import Path
 
 import pytest
-from helpers import REPO_TEMPLATES, diagnostics, open_doc, position
+from helpers import REPO_TEMPLATES, diagnostics, open_doc, position, pulls, refreshes_pulls
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
@@ -37,11 +37,20 @@ async def test_compile_maps_compiler_errors_to_template_lines(client: LanguageCl
     uri = path.as_uri()
     open_doc(client, uri, BROKEN_CPP)
     assert [d.code for d in await diagnostics(client, uri, 1)] == []
+    refreshes, published = client.diagnostic_refreshes, len(client.publish_log)
     summary = await client.workspace_execute_command_async(
         lsp.ExecuteCommandParams(command="rocm-lsp.compile", arguments=[uri])
     )
     assert summary == "compile failed: 1 error(s)"
-    found = await diagnostics(client, uri, 1)
+    # the client is told without an edit: asked to pull again, or sent the compiler's findings
+    if refreshes_pulls(client):
+        assert client.diagnostic_refreshes == refreshes + 1
+        found = await diagnostics(client, uri, 1)
+    else:
+        found = client.publish_log[-1].diagnostics
+        assert len(client.publish_log) == published + 1
+        if pulls(client):  # the analysis's findings are pulled, the compiler's pushed: no duplicates
+            assert await diagnostics(client, uri, 1) == []
     assert [(d.code, d.range.start.line, d.message) for d in found] == [
         ("RL401", 6, 'nvcc: identifier "undeclared_name" is undefined')
     ]

@@ -92,7 +92,8 @@ class RocmLanguageServer(LanguageServer):
             protocol_cls=RocmProtocol,
         )
         self.settings = Settings()
-        self.pull_diagnostics = False
+        self.pull_diagnostics = False  # the client pulls (textDocument/diagnostic)
+        self.pull_refresh = False  # ... and pulls again when asked (workspace/diagnostic/refresh)
         self.previews: dict[str, str] = {}  # template uri -> preview file path
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
         self.gpu_settings: dict[str, str] = {}  # configuration.GPU_KEYS

@@ -78,6 +78,6 @@ def register(server: RocmLanguageServer) -> None:
             ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
         from rocm_lsp.lsp.features import diagnostics
 
-        await diagnostics.publish(ls, uri)
+        await diagnostics.findings_changed(ls, uri)
         ls.refresh_lenses()
         return summary

@@ -52,6 +52,9 @@ def register(server: RocmLanguageServer) -> None:
         text_caps = params.capabilities.text_document
         if text_caps is not None and text_caps.diagnostic is not None:
             ls.pull_diagnostics = True
+            workspace = params.capabilities.workspace
+            diagnostics_caps = workspace.diagnostics if workspace is not None else None
+            ls.pull_refresh = bool(diagnostics_caps is not None and diagnostics_caps.refresh_support)
             diagnostics.register_pull(ls)
 
     @server.feature(lsp.INITIALIZED)

@@ -1,5 +1,10 @@
 """Diagnostics: pushed on open, change (debounced) and save, cleared on close; pulled by
-clients that support ``textDocument/diagnostic``."""
+clients that support ``textDocument/diagnostic``.
+
+Compile findings arrive without an edit. A pull client that accepts
+``workspace/diagnostic/refresh`` (VS Code) is asked to pull again; one that does not (Neovim
+0.10–0.11) gets them pushed, apart from the pulled analysis findings, so it shows both.
+"""
 
 from __future__ import annotations
 
@@ -11,10 +16,18 @@ from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, analysable
 DEBOUNCE_SECONDS = 0.1  # well inside the 150 ms budget after the last keystroke
 
 
-def items(ls: RocmLanguageServer, snapshot: Snapshot) -> list[lsp.Diagnostic]:
-    found = list(snapshot.analysis.diagnostics)
+def pushes_compile_findings(ls: RocmLanguageServer) -> bool:
+    """Whether compile findings travel by ``publishDiagnostics`` (every client but a refreshable puller)."""
+    return not ls.pull_diagnostics or not ls.pull_refresh
+
+
+def items(
+    ls: RocmLanguageServer, snapshot: Snapshot, analysed: bool = True, compiled: bool = True
+) -> list[lsp.Diagnostic]:
+    """The findings of ``snapshot``: the analysis's, and the compiler's for this version."""
+    found = list(snapshot.analysis.diagnostics) if analysed else []
     outcome = ls.compile_outcomes.get(snapshot.uri)
-    if outcome is not None and outcome.version == snapshot.version:
+    if compiled and outcome is not None and outcome.version == snapshot.version:
         found += outcome.diagnostics  # compiler messages stay until the next edit
     found = ls.settings.filter(found)
     return [convert.diagnostic(d, snapshot.positions, snapshot.uri) for d in found]
@@ -24,13 +37,26 @@ async def publish(ls: RocmLanguageServer, uri: str) -> None:
     snapshot = await ls.snapshot(uri)
     if snapshot is None or not ls.current(snapshot):
         return
-    if not ls.pull_diagnostics:
+    if pushes_compile_findings(ls):
+        found = items(ls, snapshot, analysed=not ls.pull_diagnostics)
         ls.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items(ls, snapshot), version=snapshot.version)
+            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=snapshot.version)
         )
     from rocm_lsp.lsp.features import preview
 
     preview.refresh(ls, snapshot)
+
+
+def ask_client_to_pull(ls: RocmLanguageServer) -> None:
+    """In pull mode, ``workspace/diagnostic/refresh``: the client pulls every open document again."""
+    if ls.pull_diagnostics and ls.pull_refresh:
+        ls.workspace_diagnostic_refresh(None)
+
+
+async def findings_changed(ls: RocmLanguageServer, uri: str) -> None:
+    """Findings of ``uri`` changed without an edit (a compile finished): every client shows them."""
+    await publish(ls, uri)
+    ask_client_to_pull(ls)
 
 
 async def refresh_all(ls: RocmLanguageServer) -> None:
@@ -38,10 +64,7 @@ async def refresh_all(ls: RocmLanguageServer) -> None:
     for uri in list(ls.workspace.text_documents):
         if analysable(uri):
             await publish(ls, uri)
-    if ls.pull_diagnostics:
-        caps = ls.client_capabilities.workspace
-        if caps is not None and caps.diagnostics is not None and caps.diagnostics.refresh_support:
-            ls.workspace_diagnostic_refresh(None)
+    ask_client_to_pull(ls)
 
 
 def register_pull(server: RocmLanguageServer) -> None:
@@ -57,7 +80,7 @@ def register_pull(server: RocmLanguageServer) -> None:
         ls: RocmLanguageServer, params: lsp.DocumentDiagnosticParams
     ) -> lsp.DocumentDiagnosticReport:
         snapshot = await ls.snapshot(params.text_document.uri)
-        found = [] if snapshot is None else items(ls, snapshot)
+        found = [] if snapshot is None else items(ls, snapshot, compiled=not pushes_compile_findings(ls))
         return lsp.RelatedFullDocumentDiagnosticReport(items=found)
 
 
@@ -81,5 +104,5 @@ def register(server: RocmLanguageServer) -> None:
     async def did_close(ls: RocmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
         uri = params.text_document.uri
         ls.forget(uri)
-        if analysable(uri) and not ls.pull_diagnostics:
+        if analysable(uri) and pushes_compile_findings(ls):
             ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
