@@ -15,6 +15,7 @@ from rocm_lsp.core.diagnostics import Severity
 FORMAT_NAMES = ("concise", "github", "json", "sarif")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
+OUTPUT_HELP = "concise (default; findings on stdout, summary on stderr), github, json or sarif"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -22,24 +23,46 @@ def _parser() -> argparse.ArgumentParser:
         prog="rocm-lsp", description="Preview and lint PyTorch Inductor ROCm kernel templates."
     )
     parser.add_argument("--version", action="version", version=f"rocm-lsp {__version__}")
-    sub = parser.add_subparsers(dest="command", required=True)
+    sub = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    check = sub.add_parser(
+        "check",
+        help="report findings in templates (directories recurse)",
+        description="Report findings in templates and Inductor Python template modules; exit 1 at "
+        "--fail-on or above.",
+    )
+    check.add_argument(
+        "paths", nargs="+", type=Path, help="files or directories (*.hip.jinja, *.py template modules)"
+    )
+    check.add_argument("--output-format", choices=FORMAT_NAMES, default="concise", help=OUTPUT_HELP)
+    check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
+    check.add_argument("--ignore", help="comma-separated codes or prefixes never to report")
+    check.add_argument(
+        "--fail-on",
+        choices=list(SEVERITIES),
+        help="exit 1 at this severity or above (default error)",
+    )
+    check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
+    check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
 
     render = sub.add_parser("render", help="write the rendered C++ to stdout, byte for byte")
-    render.add_argument("file", type=Path)
+    render.add_argument("file", type=Path, help="the template (*.hip.jinja)")
     render.add_argument("--static", action="store_true", help="substitute [shapes] first")
     render.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     comp = sub.add_parser("compile", help="render and compile a template for the GPU here")
-    comp.add_argument("file", type=Path)
+    comp.add_argument("file", type=Path, help="the template (*.hip.jinja)")
     comp.add_argument("--check-only", action="store_true", help="device code only (no GPU needed)")
-    comp.add_argument("--output-format", choices=FORMAT_NAMES, default="concise")
+    comp.add_argument("--output-format", choices=FORMAT_NAMES, default="concise", help=OUTPUT_HELP)
     comp.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
     comp.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's, else a default)")
     comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     bench = sub.add_parser("bench", help="compile, check against [bench].reference and time on the GPU")
-    bench.add_argument("file", type=Path)
-    bench.add_argument("--output-format", choices=("text", "json"), default="text")
+    bench.add_argument("file", type=Path, help="the template (*.hip.jinja) with a [bench] table")
+    bench.add_argument(
+        "--output-format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
     bench.add_argument("--python", help="the benchmark interpreter, with torch (default: this one)")
     bench.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
     bench.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's)")
@@ -56,19 +79,6 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--token-file", type=Path, help="with --tcp: the token (default: new, on stderr)")
     serve.add_argument("--stdio", action="store_true", help="use stdio (the default)")
     serve.add_argument("--log-file", type=Path, help="write the server log here")
-
-    check = sub.add_parser("check", help="report findings in templates (directories recurse)")
-    check.add_argument("paths", nargs="+", type=Path)
-    check.add_argument("--output-format", choices=FORMAT_NAMES, default="concise")
-    check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
-    check.add_argument("--ignore", help="comma-separated codes or prefixes never to report")
-    check.add_argument(
-        "--fail-on",
-        choices=list(SEVERITIES),
-        help="exit 1 at this severity or above (default error)",
-    )
-    check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
-    check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
     return parser
 
 
@@ -132,7 +142,9 @@ def _compile(args: argparse.Namespace) -> int:
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
     sys.stdout.write(FORMATS[args.output_format]([report]))
     compiled = result.result
-    if compiled is not None and args.output_format == "concise":
+    if compiled is not None and compiled.skipped and args.output_format == "concise":
+        print(f"skipped: AMD only ({_printable(compiled.toolchain)} here)", file=sys.stderr)
+    elif compiled is not None and args.output_format == "concise":
         state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
         verdict = "ok" if compiled.ok else "failed"
         print(f"{verdict}: {_printable(compiled.toolchain)}, {state}", file=sys.stderr)
@@ -157,7 +169,8 @@ def _bench(args: argparse.Namespace) -> int:
     text = _read_template(path)
     if isinstance(text, int):
         return text
-    outcome = benchmark(path, text, args.python, args.compiler, args.arch, None, args.timeout)
+    hint = "pass --python with a Python that has torch installed"
+    outcome = benchmark(path, text, args.python, args.compiler, args.arch, None, args.timeout, hint=hint)
     matched = (outcome.report.get("check") or {}).get("status") in ("matched", "skipped", None)
     if args.output_format == "json":
         doc = {
@@ -309,6 +322,9 @@ def _check(args: argparse.Namespace) -> int:
     if not args.no_cache:
         cache = CheckCache(default_dir(project_root(Path.cwd())), owned_from=cache_base())
     reports = [check_file(path, settings, cache) for path in discover(args.paths)]
+    if not reports:
+        where = ", ".join(printable(p) for p in args.paths)
+        print(f"rocm-lsp: warning: no templates found under {where}", file=sys.stderr)
     if cache is not None and cache.warning:
         print(f"rocm-lsp: warning: {printable(cache.warning)}", file=sys.stderr)
     sys.stdout.write(FORMATS[args.output_format](reports))

@@ -127,7 +127,8 @@ def _sarif_rule(code: str) -> dict:
         "id": code,
         "shortDescription": {"text": title},
         "defaultConfiguration": {"level": level},
-        "helpUri": f"docs/diagnostics.md#{code.lower()}",
+        # no helpUri: SARIF wants an absolute URI and the project has no published documentation site
+        "help": {"text": f"{code}: see docs/diagnostics.md in the rocm-lsp sources"},
     }
 
 

@@ -74,6 +74,11 @@ def children(compiler: Path) -> list[int]:
     return [int(p) for p in record.read_text().split()] if record.exists() else []
 
 
+# A fake interpreter "has torch": it answers the benchmark's torch probe (``python -c …``) with
+# exit 0, and misbehaves only as the worker.
+HAS_TORCH = "import sys\nif sys.argv[1:2] == ['-c']:\n    sys.exit(0)\n"
+
+
 def fake_interpreter(folder: Path, behaviour: str) -> Path:
-    script = f"#!{sys.executable}\n{INTERPRETERS[behaviour]}\n"
+    script = f"#!{sys.executable}\n{HAS_TORCH}{INTERPRETERS[behaviour]}\n"
     return _executable(folder / f"python-{behaviour}", script)

@@ -138,7 +138,8 @@ async def test_an_unwritable_cache_is_a_message(
 ) -> None:
     client = full_disk
     uri = await _open_gemm(client, tmp_path)
-    _configure(client, compiler=str(fake_compiler(tmp_path, "ok")))
+    python = str(fake_interpreter(tmp_path, "ok"))  # has torch: the benchmark goes on to compile
+    _configure(client, compiler=str(fake_compiler(tmp_path, "ok")), benchmarkInterpreter=python)
     answer = await _command(client, command, uri)
     if command == "rocm-lsp.preview":
         await _still_answers(client, uri)

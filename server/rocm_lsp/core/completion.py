@@ -21,6 +21,12 @@ class Completion:
     detail: str
     documentation: str = ""
     insert_text: str | None = None  # a snippet ($1, $0) when set
+
+    @property
+    def plain_text(self) -> str:
+        """What to insert in a client without snippets: the snippet without its tab stops."""
+        return re.sub(r"\$\d", "", self.insert_text) if self.insert_text else self.label
+
     replace_from: int | None = None  # offset where the replaced word starts
 
 
@@ -107,7 +113,8 @@ def _header_completions(analysis: Analysis, offset: int, start: int) -> list[Com
     line_start = text.rfind("\n", 0, offset) + 1
     line = text[line_start:offset]
     if re.search(r"\bdtype\s*=\s*\"?\w*$", line):
-        return [Completion(d, "dtype", "torch dtype", replace_from=start) for d in DTYPES]
+        accepted = PROFILES[analysis.profile].kernel_class.dtype_table  # what def_kernel can type
+        return [Completion(d, "dtype", "torch dtype", replace_from=start) for d in DTYPES if d in accepted]
     if re.search(r"^\s*profile\s*=\s*\"?[\w.-]*$", line):
         begin = offset - len(re.search(r"[\w.-]*$", line).group(0))
         return [Completion(p.name, "value", p.description, replace_from=begin) for p in PROFILES.values()]

@@ -48,6 +48,9 @@ _STRUCTURE = re.compile(r"[\"'\[\]{}]")  # quotes and brackets: what a value's e
 _GAP = re.compile(r"[ \t,]+")  # between array elements
 
 
+_PROFILE_LINE = re.compile(r"\s*profile\s*=\s*\"([\w.-]+)\"\s*(?:#.*)?$")
+
+
 @dataclass(frozen=True)
 class NodeDecl:
     """A ``[nodes]`` entry: a buffer, or ``"none"`` (the variable is bound to None)."""
@@ -244,6 +247,7 @@ class _Reader:
         try:
             data = tomllib.loads(body)
         except tomllib.TOMLDecodeError as exc:
+            self._recover_profile(body)
             message = str(exc)
             m = _TOML_POS.search(message)
             if m:
@@ -280,6 +284,17 @@ class _Reader:
         self._read_shapes(data.get("shapes", {}))
         self._read_bench(data.get("bench", {}))
         self._check_shapes_cover_symbols(data)
+
+    def _recover_profile(self, body: str) -> None:
+        """Keep a ``profile = "…"`` line above the first table when the rest is not valid TOML
+        (half-typed headers keep their profile's hover, completion and hooks)."""
+        for line in body.splitlines():
+            if line.lstrip().startswith("["):
+                return
+            m = _PROFILE_LINE.match(line)
+            if m and m.group(1) in PROFILES:
+                self.h.profile = m.group(1)
+                return
 
     def _unreadable(self, why: str) -> None:
         self.h.diagnostics.append(

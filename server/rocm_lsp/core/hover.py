@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from typing import Any
+
+from jinja2 import nodes
 
 from rocm_lsp.core.analysis import Analysis
 from rocm_lsp.core.header import NodeDecl
@@ -66,6 +69,13 @@ def hover_at(analysis: Analysis, offset: int) -> Hover | None:
         if ref.name in header.vars:
             value = json.dumps(header.vars[ref.name], ensure_ascii=False)
             return Hover(f"`{ref.name}` = `{value}` (from `[vars]`)", ref.span)
+        assigned = set_literals(analysis).get(ref.name)
+        if assigned:
+            lines = ", ".join(str(line) for line, _ in assigned)
+            values = sorted({value for _, value in assigned})
+            where = f"`{{% set %}}` on line{'s' if len(assigned) > 1 else ''} {lines}"
+            shown = " or ".join(f"`{v}`" for v in values)
+            return Hover(f"`{ref.name}` = {shown} ({where})", ref.span)
         if ref.name == "kernel":
             profile = PROFILES[analysis.profile]
             hooks = ", ".join(f"`{h}`" for h in profile.hooks)
@@ -73,6 +83,45 @@ def hover_at(analysis: Analysis, offset: int) -> Hover | None:
     if site is not None:
         return _site_hover(analysis, site)
     return None
+
+
+MAX_LITERAL = 200  # characters of a literal shown in a hover
+
+
+def _literal(node: nodes.Node, depth: int = 0) -> Any:
+    """The value of a literal expression (constants, lists, tuples, dicts, negated numbers),
+    read from the AST without evaluating anything; raises ValueError for anything else."""
+    if depth > 8:
+        raise ValueError
+    if isinstance(node, nodes.Const) and isinstance(node.value, (str, int, float, bool, type(None))):
+        return node.value
+    if isinstance(node, nodes.Neg) and isinstance(node.node, nodes.Const):
+        value = node.node.value
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return -value
+    if isinstance(node, (nodes.List, nodes.Tuple)) and len(node.items) <= 64:
+        return [_literal(item, depth + 1) for item in node.items]
+    if isinstance(node, nodes.Dict) and len(node.items) <= 64:
+        return {str(_literal(p.key, depth + 1)): _literal(p.value, depth + 1) for p in node.items}
+    raise ValueError
+
+
+def set_literals(analysis: Analysis) -> dict[str, list[tuple[int, str]]]:
+    """Per name, the ``{% set name = <literal> %}`` assignments: (line, value as JSON)."""
+    found: dict[str, list[tuple[int, str]]] = {}
+    if analysis.ast is None:
+        return found
+    for assign in analysis.ast.find_all(nodes.Assign):
+        if not isinstance(assign.target, nodes.Name):
+            continue
+        try:
+            value = json.dumps(_literal(assign.node), ensure_ascii=False)
+        except (ValueError, OverflowError):
+            continue
+        if len(value) > MAX_LITERAL:
+            value = value[:MAX_LITERAL] + "…"
+        found.setdefault(assign.target.name, []).append((assign.lineno, value))
+    return found
 
 
 def site_result(analysis: Analysis, site: HookSite) -> tuple[list[HookCall], str | None]:

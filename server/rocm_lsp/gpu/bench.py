@@ -145,6 +145,22 @@ def summarize(report: dict[str, Any]) -> str:
     return " · ".join(parts)
 
 
+TORCH_PROBE = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('torch') else 3)"
+
+
+def torch_problem(python: str, hint: str) -> str | None:
+    """Why ``python`` cannot run the benchmark (no torch, cannot start), before anything compiles."""
+    try:
+        done = child.run([python, "-c", TORCH_PROBE], 60.0)
+    except OSError as exc:
+        return f"cannot start the benchmark interpreter {python}: {exc}; {hint}"
+    if done.returncode == 3:
+        return f"torch cannot be imported by the benchmark interpreter {python}; {hint}"
+    if done.returncode != 0 or done.stopped:
+        return f"the benchmark interpreter {python} did not start ({done.describe_exit('it')}); {hint}"
+    return None
+
+
 def benchmark(
     path: Path,
     text: str,
@@ -155,7 +171,14 @@ def benchmark(
     timeout: float = DEFAULT_TIMEOUT_S,
     cancel: threading.Event | None = None,
     compile_timeout: float = COMPILE_TIMEOUT_S,
+    hint: str = "set rocmLsp.benchmarkInterpreter to a Python with torch installed",
 ) -> BenchOutcome:
+    """Compile, run the worker in ``python`` (checked for torch first), time; ``hint`` says where
+    the interpreter is chosen (the editor's setting, the CLI's ``--python``)."""
+    interpreter = python or sys.executable
+    problem = torch_problem(interpreter, hint)
+    if problem is not None:
+        return BenchOutcome(False, f"benchmark failed: {problem}")
     built = build(path, text, False, compiler, arch, profile, cancel, compile_timeout)
     result = built.result
     if result is None or not result.ok or result.library is None:
@@ -165,7 +188,7 @@ def benchmark(
         request = make_request(built.analysis, result.library)
     except BenchSetupError as exc:
         return BenchOutcome(False, f"not benchmarked: {exc}", build=built)
-    report = run_worker(request, python or sys.executable, timeout, cancel)
+    report = run_worker(request, interpreter, timeout, cancel)
     if not report.get("ok"):
         return BenchOutcome(False, f"benchmark failed: {report.get('error')}", report, built)
     history = _history_file(path, request["symbol"])

@@ -378,8 +378,7 @@ def _import_torch() -> Any:
         import torch
     except ImportError as exc:
         raise WorkerError(
-            f"torch cannot be imported by the benchmark interpreter {sys.executable}: {exc}; "
-            "set rocmLsp.benchmarkInterpreter to a Python with torch installed",
+            f"torch cannot be imported by the benchmark interpreter {sys.executable}: {exc}",
             "torch",
         ) from None
     return torch

@@ -82,7 +82,7 @@ def build(
         return Build(analysis, result, tool, [])
     found: list[Diagnostic] = []
     if result.note and not result.ok and not result.messages:
-        code = "RL403" if "AMD-only" in result.note else "RL404"
+        code = "RL403" if result.skipped else "RL404"
         found.append(make(code, result.note, _def_kernel_span(analysis)))
     for msg in result.messages:
         code = "RL401" if msg.severity == "error" else "RL402"

@@ -76,6 +76,7 @@ class CompileResult:
     command: list[str]
     toolchain: str
     note: str = ""  # a reason when nothing was compiled (e.g. AMD-only source on NVIDIA)
+    skipped: bool = False  # not for this platform (AMD-only source on NVIDIA): not a failure
 
     def to_json(self) -> str:
         return json.dumps(asdict(self))
@@ -197,7 +198,7 @@ def compile_source(
     """Build ``source`` (already carrying ``#line`` directives naming ``filename``)."""
     reason = amd_only_reason(source) if tool.platform == "nvidia" else None
     if reason:
-        return CompileResult(False, None, [], [], 0.0, False, [], tool.describe(), note=reason)
+        return CompileResult(False, None, [], [], 0.0, False, [], tool.describe(), note=reason, skipped=True)
     command_flags = flags(tool, "check" if check_only else "so")
     key = cache_key(source, tool, command_flags)
     folder = (root or cache_dir()) / key[:2] / key

@@ -110,9 +110,11 @@ def inlay_hint(h: InlayHint, pos: Positions) -> lsp.InlayHint:
     )
 
 
-def completion(c: Completion, pos: Positions, offset: int) -> lsp.CompletionItem:
+def completion(c: Completion, pos: Positions, offset: int, snippets: bool) -> lsp.CompletionItem:
+    """``snippets``: the client supports snippet syntax (else tab stops are left out)."""
     edit = None
-    text = c.insert_text or c.label
+    snippet = snippets and c.insert_text is not None
+    text = (c.insert_text or c.label) if snippet else c.plain_text
     if c.replace_from is not None:
         edit = lsp.TextEdit(pos.range(Span(c.replace_from, offset)), text)
     return lsp.CompletionItem(
@@ -122,7 +124,7 @@ def completion(c: Completion, pos: Positions, offset: int) -> lsp.CompletionItem
         documentation=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=c.documentation)
         if c.documentation
         else None,
-        insert_text_format=lsp.InsertTextFormat.Snippet if c.insert_text else lsp.InsertTextFormat.PlainText,
+        insert_text_format=lsp.InsertTextFormat.Snippet if snippet else lsp.InsertTextFormat.PlainText,
         text_edit=edit,
         insert_text=None if edit else text,
     )

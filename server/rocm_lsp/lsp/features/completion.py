@@ -20,6 +20,14 @@ def register(server: RocmLanguageServer) -> None:
             return None
         offset = snapshot.positions.offset(params.position)
         found = completions_at(snapshot.analysis, offset)
+        snippets = _snippet_support(ls.client_capabilities)
         return lsp.CompletionList(
-            is_incomplete=False, items=[convert.completion(c, snapshot.positions, offset) for c in found]
+            is_incomplete=False,
+            items=[convert.completion(c, snapshot.positions, offset, snippets) for c in found],
         )
+
+
+def _snippet_support(caps: lsp.ClientCapabilities) -> bool:
+    text = caps.text_document
+    item = text.completion.completion_item if text and text.completion else None
+    return bool(item and item.snippet_support)
