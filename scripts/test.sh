@@ -8,6 +8,12 @@ if ! command -v hipcc >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)
     || { apt-get update -q && apt-get install -y -q --no-install-recommends hipcc; }; } >/dev/null 2>&1 \
     || echo "scripts/test.sh: could not install hipcc; the AMD compile tests will be skipped" >&2
 fi
+# Debian's Neovim 0.7.2 for tests/editors/test_neovim.py (the 0.10+ one comes with the test extra).
+if ! dpkg -s neovim >/dev/null 2>&1 && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+  { apt-get install -y -q --no-install-recommends neovim \
+    || { apt-get update -q && apt-get install -y -q --no-install-recommends neovim; }; } >/dev/null 2>&1 \
+    || echo "scripts/test.sh: could not install neovim; tests/editors/test_neovim.py will fail" >&2
+fi
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip 2>/dev/null || true
 .venv/bin/pip install -q -e '.[test]'

@@ -1,0 +1,205 @@
+-- Drives a real Neovim (0.7 to 0.12) configured by one of the README's snippets: opens
+-- templates as a user would (:edit), then records what Neovim itself holds (vim.diagnostic,
+-- answers to hover and workspace/executeCommand) as JSON for tests/editors/test_neovim.py.
+-- Config: the JSON file named by $ROCM_LSP_NVIM_CONFIG ({bad, clean, broken, out}).
+-- Every step records its own error, so one failure does not hide the others.
+
+local config = vim.fn.json_decode(table.concat(vim.fn.readfile(vim.env.ROCM_LSP_NVIM_CONFIG), "\n"))
+local results = { errors = vim.empty_dict(), ms = vim.empty_dict() }
+local WAIT_MS = 20000 -- attach, analysis
+local COMPILE_MS = 30000 -- nvcc
+local FINDING_MS = 5000 -- a pushed finding after the command answered
+local SETTLE_MS = 300 -- time for a stray second push or pull to arrive
+local deadline = vim.loop.now() + 60000 -- all waits together: a stuck server fails fast
+
+local function budget(ms)
+  return math.max(0, math.min(ms, deadline - vim.loop.now()))
+end
+
+local function all_clients()
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients()
+  end
+  return vim.lsp.get_active_clients()
+end
+
+local function buf_clients(bufnr)
+  if vim.lsp.get_clients then
+    return vim.lsp.get_clients({ bufnr = bufnr })
+  end
+  local list = {}
+  for _, client in pairs(vim.lsp.buf_get_clients(bufnr)) do
+    table.insert(list, client)
+  end
+  return list
+end
+
+local function wait(ms, what, condition)
+  local allowed = budget(ms)
+  if not vim.wait(allowed, condition, 20) then
+    error("timed out after " .. allowed .. " ms waiting for " .. what)
+  end
+end
+
+-- :edit the file (the README's autocmd starts or attaches the server) and wait until an
+-- initialized client is attached.
+local function open(path)
+  vim.cmd("edit " .. vim.fn.fnameescape(path))
+  local bufnr = vim.api.nvim_get_current_buf()
+  wait(WAIT_MS, "rocm-lsp to attach to " .. path, function()
+    local clients = buf_clients(bufnr)
+    return #clients > 0 and clients[1].initialized == true
+  end)
+  return bufnr
+end
+
+local function diagnostics(bufnr)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(found, {
+      code = d.code,
+      severity = d.severity,
+      lnum = d.lnum,
+      col = d.col,
+      end_lnum = d.end_lnum,
+      end_col = d.end_col,
+      message = d.message,
+    })
+  end
+  return found
+end
+
+-- The one answer to a request (the answer's error is `err` from 0.10, `error` before).
+local function request(bufnr, method, params, ms)
+  local answers, err = vim.lsp.buf_request_sync(bufnr, method, params, budget(ms))
+  if answers == nil then
+    error(method .. ": no answer: " .. tostring(err))
+  end
+  local list = {}
+  for _, answer in pairs(answers) do
+    table.insert(list, answer)
+  end
+  if #list ~= 1 then
+    error(method .. ": " .. #list .. " answers")
+  end
+  local failure = list[1].err or list[1].error
+  if failure then
+    error(method .. ": " .. vim.inspect(failure))
+  end
+  return list[1].result
+end
+
+local function line_of(bufnr, needle)
+  for i, line in ipairs(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false)) do
+    local col = line:find(needle, 1, true)
+    if col then
+      return i - 1, col - 1
+    end
+  end
+  error(needle .. " not found")
+end
+
+local function step(name, fn)
+  local start = vim.loop.hrtime()
+  local ok, err = pcall(fn)
+  results.ms[name] = math.floor((vim.loop.hrtime() - start) / 1e6)
+  if not ok then
+    results.errors[name] = tostring(err)
+  end
+end
+
+local function read(path)
+  local file = assert(io.open(path, "rb"))
+  local text = file:read("*a")
+  file:close()
+  return text
+end
+
+local function pulls()
+  return vim.lsp.protocol.make_client_capabilities().textDocument.diagnostic ~= nil
+end
+
+-- a. diagnostics of a template with planted mistakes, as Neovim shows them
+step("analysis", function()
+  local bufnr = open(config.bad)
+  wait(WAIT_MS, "diagnostics of " .. config.bad, function()
+    return #vim.diagnostic.get(bufnr) > 0
+  end)
+  vim.wait(SETTLE_MS)
+  results.analysis = diagnostics(bufnr)
+end)
+
+-- b. hover on def_kernel; c. the Preview command and the file it writes
+step("hover", function()
+  local bufnr = open(config.clean)
+  local line, col = line_of(bufnr, "kernel.def_kernel(")
+  local hover = request(bufnr, "textDocument/hover", {
+    textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    position = { line = line, character = col + #"kernel." },
+  }, WAIT_MS)
+  results.hover = hover and hover.contents or vim.NIL
+end)
+
+step("preview", function()
+  local bufnr = open(config.clean)
+  local uri = request(bufnr, "workspace/executeCommand", {
+    command = "rocm-lsp.preview",
+    arguments = { vim.uri_from_bufnr(bufnr) },
+  }, WAIT_MS)
+  results.preview = { uri = uri, text = read(vim.uri_to_fname(uri)) }
+end)
+
+-- d. Compile a template with a C++ error: the compiler's finding reaches vim.diagnostic
+-- without an edit, beside the analysis's (pulled on 0.10+, pushed on 0.7), once each.
+step("compile", function()
+  local bufnr = open(config.broken)
+  wait(WAIT_MS, "the analysis's diagnostics of " .. config.broken, function()
+    return #vim.diagnostic.get(bufnr) > 0
+  end)
+  results.compile_summary = request(bufnr, "workspace/executeCommand", {
+    command = "rocm-lsp.compile",
+    arguments = { vim.uri_from_bufnr(bufnr) },
+  }, COMPILE_MS)
+  wait(FINDING_MS, "the compiler's RL401 in vim.diagnostic", function()
+    for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+      if d.code == "RL401" then
+        return true
+      end
+    end
+    return false
+  end)
+  if pulls() then
+    -- pull again, as Neovim does on its next pull: the compiler's finding must not come twice
+    local pulled = false
+    vim.lsp.buf_request(bufnr, "textDocument/diagnostic", {
+      textDocument = { uri = vim.uri_from_bufnr(bufnr) },
+    }, function(err, result, ctx, cfg)
+      vim.lsp.diagnostic.on_diagnostic(err, result, ctx, cfg)
+      pulled = true
+    end)
+    wait(WAIT_MS, "a second pull", function()
+      return pulled
+    end)
+  end
+  vim.wait(SETTLE_MS)
+  results.compiled = diagnostics(bufnr)
+end)
+
+step("clients", function()
+  results.clients = {}
+  for _, client in ipairs(all_clients()) do
+    table.insert(results.clients, {
+      name = client.name,
+      root_dir = client.config.root_dir or vim.NIL,
+      pull_provider = client.server_capabilities.diagnosticProvider ~= nil,
+    })
+  end
+  local caps = vim.lsp.protocol.make_client_capabilities()
+  local workspace_diagnostics = caps.workspace and caps.workspace.diagnostics
+  results.client_pulls = pulls()
+  results.client_refreshes = workspace_diagnostics ~= nil and workspace_diagnostics.refreshSupport == true
+  results.version = tostring(vim.version().major) .. "." .. tostring(vim.version().minor)
+end)
+
+vim.fn.writefile({ vim.fn.json_encode(results) }, config.out)
+vim.cmd("qall!")

