@@ -2,7 +2,7 @@
 """Hunt for divergences between rocm-lsp's hook engine and real torch 2.13.
 
 Generates batches of random cases with tests/oracle_strategies.py, runs each batch through
-rocm-lsp and (once per batch) through ../shared/reference/torch_oracle.py, and prints the
+rocm-lsp and (once per batch) through scripts/record_exactness.py on real torch, and prints the
 first differing call of every divergent case, grouped by a rough signature. With --reduce,
 each group's first case is shrunk (greedily, one oracle run per round) to a minimal repro.
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Create <repo>/.oracle: a venv with real torch 2.13.0 (CPU) for the differential tests
-# (tests/test_oracle_differential.py runs ../shared/reference/torch_oracle.py with it).
+# Create <repo>/.oracle: a venv with real torch 2.13.0 (CPU) for scripts/record_exactness.py,
+# which records tests/exactness/torch-2.13.0.json and is the live oracle of the differential
+# tests (tests/test_oracle_differential.py runs it with .oracle/bin/python). docs/exactness.md.
 # Idempotent: does nothing when .oracle/bin/python can already import torch.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -1,4 +1,4 @@
-"""Helpers for CLI tests: where the reference material lives, how to run the CLI."""
+"""Helpers for CLI tests: the recorded torch outputs (tests/exactness/), how to run the CLI."""
 
 from __future__ import annotations
 
@@ -9,17 +9,18 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = Path(os.environ.get("ROCM_LSP_SHARED", REPO.parent / "shared"))
-REFERENCE = SHARED / "reference"
+EXACTNESS = REPO / "tests" / "exactness"
 
 
 def reference_cases() -> list[dict]:
-    data = json.loads((REFERENCE / "cases.json").read_text())
+    """The hook-level cases (``tests/exactness/cases.json``)."""
+    data = json.loads((EXACTNESS / "cases.json").read_text(encoding="utf-8"))
     return data["cases"] if isinstance(data, dict) else data
 
 
 def reference_results() -> dict[str, dict]:
-    data = json.loads((REFERENCE / "expected.json").read_text())
+    """torch 2.13.0's recorded results for them, by case id (scripts/record_exactness.py)."""
+    data = json.loads((EXACTNESS / "torch-2.13.0.json").read_text(encoding="utf-8"))
     return {r["id"]: r for r in data["results"]}
 
 

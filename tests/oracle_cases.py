@@ -1,7 +1,7 @@
-"""Runs cases in ``torch_oracle.py``'s format through rocm-lsp's own engine.
+"""Runs cases in ``scripts/record_exactness.py``'s format through rocm-lsp's own engine.
 
 The output has the oracle's shape, so a case's result can be compared with the real
-torch result (``expected.json`` or a live oracle run) field by field.
+torch result (a recording in ``tests/exactness/`` or a live oracle run) field by field.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 (tests/test_oracle_differential.py, scripts/oracle-hunt.py), as minimal repros.
 
 Each entry has a minimal case, the output real torch 2.13.0+cpu gave for it (recorded with
-``torch_oracle.py``) and a matcher that recognises the divergence in a random case.
+``scripts/record_exactness.py --run``) and a matcher that recognises the divergence in a random case.
 ``test_oracle_regressions.py`` runs every repro:
 
 * an OPEN entry (``fixed`` empty) is an ``xfail(strict=True)`` test, and the differential

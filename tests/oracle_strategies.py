@@ -1,4 +1,4 @@
-"""Hypothesis strategies for random cases in ``torch_oracle.py``'s case format.
+"""Hypothesis strategies for random cases in ``scripts/record_exactness.py``'s case format.
 
 A case has random nodes (dtypes from the profile's table, now and then one it lacks;
 sizes mixing integers and symbolic expressions in the grammar of ``core/sizes.py``;

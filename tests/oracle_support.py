@@ -1,4 +1,8 @@
-"""Comparing rocm-lsp's hook results with real torch's (``expected.json`` or a live oracle).
+"""Comparing rocm-lsp's hook results with real torch's (a recording or a live oracle run).
+
+The recordings are ``tests/exactness/torch-<version>.json``, made from the cases in
+``tests/exactness/cases.json`` and the bundled templates by ``scripts/record_exactness.py``
+(docs/exactness.md); the live oracle is that script run with a Python that has torch.
 
 The only differences tolerated are the documented ones, applied by :func:`normalise`:
 
@@ -23,25 +27,49 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
+EXACTNESS = REPO / "tests" / "exactness"
+CASES_FILE = EXACTNESS / "cases.json"
+# The torch release rocm-lsp's profiles model; its recording must exist and be current.
+REFERENCE_TORCH = "2.13.0"
+RECORDER = REPO / "scripts" / "record_exactness.py"
+RERECORD = "bash scripts/setup-oracle.sh && .oracle/bin/python scripts/record_exactness.py"
 
 
-def shared_dir() -> Path:
-    """``<repo>/../shared``, or ``$ROCM_LSP_SHARED``."""
-    return Path(os.environ.get("ROCM_LSP_SHARED") or REPO.parent / "shared")
+class MissingExactnessData(FileNotFoundError):
+    """The recorded torch outputs are not in the checkout."""
 
 
-def reference_dir() -> Path:
-    return shared_dir() / "reference"
+def recording_path(version: str = REFERENCE_TORCH) -> Path:
+    return EXACTNESS / f"torch-{version}.json"
+
+
+def recordings() -> list[Path]:
+    """Every ``tests/exactness/torch-*.json``, one per recorded torch release."""
+    return sorted(EXACTNESS.glob("torch-*.json"))
+
+
+def _read(path: Path) -> Any:
+    if not path.is_file():
+        raise MissingExactnessData(
+            f"{path.relative_to(REPO)} is missing: the exactness tests compare rocm-lsp with the "
+            f"torch outputs recorded there. Restore it from git, or re-record: {RERECORD}"
+        )
+    return json.loads(path.read_text(encoding="utf-8"))
 
 
 def load_cases() -> list[dict]:
-    data = json.loads((reference_dir() / "cases.json").read_text())
+    data = _read(CASES_FILE)
     return data["cases"] if isinstance(data, dict) else data
 
 
-def load_expected() -> dict[str, dict]:
-    data = json.loads((reference_dir() / "expected.json").read_text())
-    return {r["id"]: r for r in data["results"]}
+def load_recording(path: Path | None = None) -> dict:
+    """A recording: ``torch_version``, ``results`` (one per case), ``templates`` …"""
+    return _read(path or recording_path())
+
+
+def load_expected(path: Path | None = None) -> dict[str, dict]:
+    """The recorded torch results by case id (default: the reference torch's recording)."""
+    return {r["id"]: r for r in load_recording(path)["results"]}
 
 
 # -- normalisation --------------------------------------------------------------------
@@ -49,10 +77,10 @@ def load_expected() -> dict[str, dict]:
 # (a) The oracle's seed class name, wherever a message names the class.
 _SEED_CLASS = re.compile(r"\bSeedROCmTemplateKernel\b")
 # (b) "'<module>.ROCmTemplateKernel object' has no attribute ..." from jinja2.UndefinedError.
-#     Only the modules the kernel class can come from are accepted: torch's, the oracle
-#     script's (run as __main__, or imported as torch_oracle) and rocm-lsp's profiles.
+#     Only the modules the kernel class can come from are accepted: torch's, the recording
+#     script's (run as __main__, or imported as record_exactness) and rocm-lsp's profiles.
 _KERNEL_OBJECT = re.compile(
-    r"'(?:torch\._inductor\.codegen\.rocm\.rocm_kernel|__main__|torch_oracle"
+    r"'(?:torch\._inductor\.codegen\.rocm\.rocm_kernel|__main__|record_exactness"
     r"|rocm_lsp\.core\.profiles\.(?:seed|rocm_2_13))\.ROCmTemplateKernel object'"
 )
 KERNEL_OBJECT = "'<kernel module>.ROCmTemplateKernel object'"
@@ -123,14 +151,15 @@ def oracle_python() -> str | None:
 
 
 def oracle_script() -> Path:
-    return reference_dir() / "torch_oracle.py"
+    """The live oracle: the script that also makes the recordings."""
+    return RECORDER
 
 
 def run_oracle(cases: list[dict], python: str, timeout: float = 300) -> list[dict]:
-    """Run ``torch_oracle.py`` once over ``cases`` (through stdin) and return its results."""
+    """Run ``record_exactness.py --run -`` once over ``cases`` (through stdin); its results."""
     env = {**os.environ, "PYTHONWARNINGS": "ignore"}
     proc = subprocess.run(
-        [python, str(oracle_script()), "-"],
+        [python, str(oracle_script()), "--run", "-"],
         input=json.dumps(cases),
         capture_output=True,
         text=True,
@@ -139,11 +168,26 @@ def run_oracle(cases: list[dict], python: str, timeout: float = 300) -> list[dic
         check=False,
     )
     if proc.returncode != 0:
-        raise RuntimeError(f"torch_oracle.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+        raise RuntimeError(f"record_exactness.py failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
     results = json.loads(proc.stdout)["results"]
     if len(results) != len(cases):
-        raise RuntimeError(f"torch_oracle.py gave {len(results)} results for {len(cases)} cases")
+        raise RuntimeError(f"record_exactness.py gave {len(results)} results for {len(cases)} cases")
     return results
+
+
+def render_with_torch(paths: list[Path], python: str, timeout: float = 300) -> list[dict]:
+    """``record_exactness.py --render`` over template files: each one's source and renders."""
+    proc = subprocess.run(
+        [python, str(oracle_script()), "--render", *map(str, paths)],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"record_exactness.py --render failed ({proc.returncode}):\n{proc.stderr[-4000:]}")
+    return json.loads(proc.stdout)["templates"]
 
 
 def report(case: dict, ours: dict, theirs: dict) -> str:

@@ -1,14 +1,17 @@
 """Property-based differential test: random cases through rocm-lsp and through real torch.
 
-Each Hypothesis example is a batch of random cases (``oracle_strategies.batch``) in
-``torch_oracle.py``'s format; the batch runs through rocm-lsp (``oracle_cases.run_case``)
-and through the real torch 2.13 oracle in ONE subprocess, and every call's result or error
-(type and message) and every final state must match, up to the documented normalisations
-of :mod:`oracle_support`. A case whose first differing call is a known, reported bug
-(:mod:`oracle_known`, each with an xfail repro in test_oracle_regressions.py) is tolerated.
+Each Hypothesis example is a batch of random cases (``oracle_strategies.batch``) in the
+case format of ``scripts/record_exactness.py``; the batch runs through rocm-lsp
+(``oracle_cases.run_case``) and through that script on real torch 2.13 in ONE subprocess, and
+every call's result or error (type and message) and every final state must match, up to the
+documented normalisations of :mod:`oracle_support`. A case whose first differing call is a
+known, reported bug (:mod:`oracle_known`, each with an xfail repro in
+test_oracle_regressions.py) is tolerated.
 
 Needs a python with torch 2.13: ``$ROCM_LSP_ORACLE_PYTHON``, else ``<repo>/.oracle``
-(``bash scripts/setup-oracle.sh``); skipped otherwise.
+(``bash scripts/setup-oracle.sh``); skipped otherwise (the recorded outputs in
+``tests/exactness/`` are checked without torch by test_golden_cases.py). The bundled templates
+as they are now are rendered by real torch here too, whatever the recording holds.
 
 Knobs (environment):
   ROCM_LSP_ORACLE_EXAMPLES  batches to run (default 5; each is one oracle subprocess)
@@ -33,14 +36,16 @@ from oracle_cases import run_case
 from oracle_known import match
 from oracle_support import (
     ORACLE_HELP,
+    REPO,
     differences,
     first_divergent_call,
     normalise,
     oracle_python,
-    oracle_script,
+    render_with_torch,
     report,
     run_oracle,
 )
+from rocm_lsp.core.analysis import analyze
 
 pytestmark = pytest.mark.oracle
 
@@ -56,8 +61,6 @@ PYTHON = oracle_python()
 def _skip_reason() -> str | None:
     if PYTHON is None:
         return f"no torch oracle: {ORACLE_HELP}"
-    if not oracle_script().exists():
-        return f"no {oracle_script()} (set ROCM_LSP_SHARED)"
     return None
 
 
@@ -129,3 +132,20 @@ def test_random_cases_match_torch(cases: Batch) -> None:
         f"{len(problems)} of {len(cases)} random cases differ from torch 2.13 (and are not "
         f"known bugs; known: {dict(known)}). The first:\n" + problems[0]
     )
+
+
+@pytest.mark.skipif(_skip_reason() is not None, reason=_skip_reason() or "")
+def test_current_templates_render_as_torch() -> None:
+    """Every bundled template, as it is in the checkout now, renders as real torch renders it."""
+    paths = sorted((REPO / "templates").glob("*.hip.jinja"))
+    assert PYTHON is not None
+    problems = []
+    for entry in render_with_torch(paths, PYTHON):
+        for mode, theirs in entry["renders"].items():
+            assert "result" in theirs, f"torch could not render {entry['path']} ({mode}): {theirs}"
+            analysis = analyze(entry["source"], static=mode == "static")
+            ours = analysis.rendered.text if analysis.rendered is not None else None
+            if ours != theirs["result"]:
+                problems.append(f"{entry['path']} ({mode})")
+    assert len(paths) > 0
+    assert not problems, "rocm-lsp renders differently from torch 2.13: " + ", ".join(problems)

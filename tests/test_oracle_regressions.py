@@ -20,7 +20,6 @@ from oracle_support import (
     first_divergent_call,
     normalise,
     oracle_python,
-    oracle_script,
     run_oracle,
 )
 
@@ -57,8 +56,6 @@ def test_repro_ids_are_unique() -> None:
 @pytest.mark.oracle
 @pytest.mark.skipif(oracle_python() is None, reason=f"no torch oracle: {ORACLE_HELP}")
 def test_recorded_outputs_are_torchs() -> None:
-    if not oracle_script().exists():
-        pytest.skip(f"no {oracle_script()} (set ROCM_LSP_SHARED)")
     live = run_oracle([k.case for k in KNOWN], oracle_python())
     for known, theirs in zip(KNOWN, live):
         assert theirs == expected_output(known), known.key

@@ -1,16 +1,16 @@
 """Inductor's own Python template modules (issue 5): ``analyze_python`` and ``rocm-lsp check``.
 
-The real test is torch 2.13's ``torch/_inductor/codegen/rocm/``, unpacked from the CPU wheel
-(never committed): quiet on the real code, and each planted defect reported at its line and
-column of the right ``.py`` file. Small synthetic modules pin one behaviour each.
+The real test is torch 2.13's ``torch/_inductor/codegen/rocm/``, copied from the torch 2.13
+found on this machine (:mod:`torch_sources`: ``$ROCM_LSP_TORCH_WHEEL``, the oracle's
+``.oracle`` venv, an installed torch or a wheel in pip's find-links; never committed; the tests
+fail, never skip, without one): quiet on the real code, and each planted defect reported at its
+line and column of the right ``.py`` file. Small synthetic modules pin one behaviour each.
 """
 
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import zipfile
 from collections import Counter
 from pathlib import Path
 
@@ -21,9 +21,7 @@ from rocm_lsp.core.check import check_file, discover
 from rocm_lsp.core.diagnostics import Severity
 from rocm_lsp.core.python_templates import analyze_python, holds_templates
 from rocm_lsp.core.text import LineIndex
-
-DEFAULT_WHEEL = "/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"
-ROCM_DIR = "torch/_inductor/codegen/rocm/"
+from torch_sources import TorchSourcesNotFound, copy_rocm_modules
 
 # torch 2.13's real findings: five warnings, all on the one gemm_template render call of
 # ck_universal_gemm_template.py, which passes names its template never reads.
@@ -38,21 +36,11 @@ REAL_WARNINGS = {
 
 @pytest.fixture(scope="session")
 def torch_rocm(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """``torch/_inductor/codegen/rocm/`` unzipped from the torch 2.13 CPU wheel."""
-    wheel = Path(os.environ.get("ROCM_LSP_TORCH_WHEEL", DEFAULT_WHEEL))
-    if not wheel.is_file():
-        pytest.fail(
-            f"the torch 2.13 wheel is not at {wheel}: these tests read PyTorch's ROCm template "
-            "modules from it. Set ROCM_LSP_TORCH_WHEEL to a torch-2.13.0 wheel (any platform).",
-            pytrace=False,
-        )
-    out = tmp_path_factory.mktemp("torch_wheel")
-    with zipfile.ZipFile(wheel) as zf:
-        members = [n for n in zf.namelist() if n.startswith(ROCM_DIR) and n.endswith(".py")]
-        assert members, f"{wheel} holds no {ROCM_DIR}"
-        for name in members:
-            zf.extract(name, out)
-    return out / ROCM_DIR
+    """A copy of torch 2.13's ``torch/_inductor/codegen/rocm/``; fails (never skips) without one."""
+    try:
+        return copy_rocm_modules(tmp_path_factory.mktemp("torch_sources"))
+    except TorchSourcesNotFound as exc:
+        pytest.fail(f"these tests read PyTorch 2.13's ROCm template modules: {exc}", pytrace=False)
 
 
 def _planted(torch_rocm: Path, tmp_path: Path, name: str, old: str, new: str) -> tuple[Path, str]:

@@ -12,7 +12,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 GEMM = (REPO_TEMPLATES / "gemm_bias_fp16.hip.jinja").read_text()
-URI = "file:///work/demo/gemm_bias_fp16.hip.jinja"
+URI = "file:///demo/gemm_bias_fp16.hip.jinja"
 BROKEN = GEMM.replace('names_str="X, W, Bias, Y"', 'names_str="X, W, Y"')
 
 
@@ -123,7 +123,7 @@ async def test_lenses_and_preview_command(client: LanguageClient) -> None:
 
 
 async def test_non_templates_are_ignored(client: LanguageClient) -> None:
-    uri = "file:///work/demo/notes.cpp"
+    uri = "file:///demo/notes.cpp"
     open_doc(client, uri, "{{ kernel.def_kernel(inputs=[X]) }}")
     hover = await client.text_document_hover_async(
         lsp.HoverParams(lsp.TextDocumentIdentifier(uri), lsp.Position(0, 12))

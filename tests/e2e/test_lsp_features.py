@@ -33,7 +33,7 @@ s0 = 1024
   constexpr int kBlock = {{ BLOCK }};
 }
 """
-URI = "file:///work/demo/small.hip.jinja"
+URI = "file:///demo/small.hip.jinja"
 
 
 async def hover_text(client: LanguageClient, text: str, needle: str, delta: int = 0) -> str | None:

@@ -4,8 +4,7 @@ column inside the string, hover on ``{{ name }}``, silence on ordinary Python fi
 from __future__ import annotations
 
 import asyncio
-import os
-import zipfile
+import sys
 from pathlib import Path
 
 import pytest
@@ -13,23 +12,17 @@ from helpers import diagnostics, open_doc, position
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-WHEEL = Path(
-    os.environ.get(
-        "ROCM_LSP_TORCH_WHEEL", "/opt/wheels/torch-2.13.0+cpu-cp311-cp311-manylinux_2_28_x86_64.whl"
-    )
-)
-CK = "torch/_inductor/codegen/rocm/ck_universal_gemm_template.py"
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # tests/: torch_sources
+from torch_sources import TorchSourcesNotFound, copy_rocm_modules  # noqa: E402
 
 
 @pytest.fixture
 def ck_module(tmp_path: Path) -> Path:
-    if not WHEEL.is_file():
-        pytest.fail(f"the torch 2.13 wheel is not at {WHEEL} (set ROCM_LSP_TORCH_WHEEL)", pytrace=False)
-    with zipfile.ZipFile(WHEEL) as zf:
-        for name in zf.namelist():
-            if name.startswith("torch/_inductor/codegen/rocm/") and name.endswith(".py"):
-                zf.extract(name, tmp_path)
-    return tmp_path / CK
+    """torch 2.13's ck_universal_gemm_template.py, from the torch found here (tests/torch_sources.py)."""
+    try:
+        return copy_rocm_modules(tmp_path) / "ck_universal_gemm_template.py"
+    except TorchSourcesNotFound as exc:
+        pytest.fail(f"this test reads PyTorch 2.13's ROCm template modules: {exc}", pytrace=False)
 
 
 async def test_real_module_is_quiet_and_a_typo_lights_up(client: LanguageClient, ck_module: Path) -> None:

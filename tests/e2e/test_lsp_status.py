@@ -32,18 +32,18 @@ async def test_status_without_a_document_is_the_default_profile(client: Language
 
 
 async def test_status_follows_the_header_and_the_profile_setting(client: LanguageClient) -> None:
-    uri = "file:///work/demo/status_2_13.hip.jinja"
+    uri = "file:///demo/status_2_13.hip.jinja"
     text = GEMM.replace('profile = "seed"', 'profile = "rocm-2.13"')
     open_doc(client, uri, text)
     await diagnostics(client, uri, 1)
     assert (await status(client, uri))["profile"] == "rocm-2.13"
-    assert (await status(client, "file:///work/demo/not_open.hip.jinja"))["profile"] == "seed"
+    assert (await status(client, "file:///demo/not_open.hip.jinja"))["profile"] == "seed"
 
     client.workspace_did_change_configuration(
         lsp.DidChangeConfigurationParams(settings={"rocmLsp": {"profile": "rocm-2.13"}})
     )
     assert (await status(client))["profile"] == "rocm-2.13"
-    other = "file:///work/demo/status_seed.hip.jinja"
+    other = "file:///demo/status_seed.hip.jinja"
     open_doc(client, other, GEMM)
     assert (await status(client, other))["profile"] == "rocm-2.13"  # the setting overrides headers
 
