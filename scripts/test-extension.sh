@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build, package and test the VS Code extension in a real VS Code (code-server + Chromium),
-# from a fresh Debian machine: Debian packages, the npm registry and PyPI only.
+# from a fresh Debian machine: Debian packages, the npm registry and PyPI only. The .vsix carries
+# the server's wheel, built from this checkout; the editor tests install it as a user would.
 #
 #   bash scripts/test-extension.sh
 #
@@ -33,7 +34,7 @@ if ! .venv/bin/python -c 'import rocm_lsp' 2>/dev/null; then
   .venv/bin/pip install -q -e .
 fi
 
-step "extension: npm ci, unit tests, package"
+step "extension: npm ci, unit tests, server wheel (scripts/build-wheel.sh), package"
 cd vscode-extension
 lock=$(sha256sum package-lock.json | cut -d' ' -f1)
 if [ "$(cat node_modules/.rocm-lsp-lock 2>/dev/null)" != "$lock" ]; then # npm ci once per lockfile
@@ -41,7 +42,11 @@ if [ "$(cat node_modules/.rocm-lsp-lock 2>/dev/null)" != "$lock" ]; then # npm c
   echo "$lock" >node_modules/.rocm-lsp-lock
 fi
 npm test
-npm run package
+npm run package # builds server-wheel/rocm_lsp-*.whl from this checkout first: the .vsix carries it
+python3 -c 'import sys, zipfile
+wheels = [n for n in zipfile.ZipFile("rocm-lsp.vsix").namelist() if n.startswith("extension/server-wheel/")]
+print("the .vsix carries", *wheels)
+sys.exit(len(wheels) != 1 or not wheels[0].endswith("-py3-none-any.whl"))'
 cd "$REPO"
 
 step "Node $NODE24_VERSION and code-server $CODE_SERVER_VERSION in .cache/editor"

@@ -63,7 +63,7 @@ async function selectProfile(context: vscode.ExtensionContext): Promise<void> {
 
 export async function activate(context: vscode.ExtensionContext): Promise<void> {
   const output = vscode.window.createOutputChannel("rocm-lsp");
-  const server = new ServerController(output);
+  const server = new ServerController(output, { storage: context.globalStorageUri.fsPath, extension: context.extensionPath });
   const status = new StatusItem(server);
   context.subscriptions.push(output, server, status);
 

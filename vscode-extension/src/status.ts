@@ -33,11 +33,18 @@ export class StatusItem implements vscode.Disposable {
     }
     const state = this.server.state;
     const interpreter = this.server.interpreter?.path ?? "?";
+    const chosen = this.server.interpreter?.source === "setting";
     if (state.kind !== "running") {
       const look = {
         stopped: ["$(circle-slash) rocm-lsp", "The server is stopped.", "rocmLsp.restartServer"],
         starting: ["$(sync~spin) rocm-lsp", "Starting the server…", "rocmLsp.showLog"],
-        missing: ["$(warning) rocm-lsp: not installed", `rocm-lsp is not installed in ${interpreter}: click to install it.`, "rocmLsp.installServer"],
+        missing: [
+          "$(warning) rocm-lsp: not installed",
+          chosen
+            ? `rocm-lsp is not installed in ${interpreter} (rocmLsp.interpreter): click to install it there.`
+            : `rocm-lsp's server is not installed: click to install it into a private environment in the extension's storage (${this.server.privateEnvironment}).`,
+          "rocmLsp.installServer",
+        ],
         failed: ["$(error) rocm-lsp", `The server is not running: ${state.kind === "failed" ? state.detail : ""}`, "rocmLsp.showLog"],
       }[state.kind];
       this.show(look[0], look[1], look[2], `rocm-lsp ${state.kind}`);
@@ -54,7 +61,7 @@ export class StatusItem implements vscode.Disposable {
     }
     const tooltip = new vscode.MarkdownString(
       `**rocm-lsp** ${state.version}\n\n` +
-        `- profile: \`${status.profile}\`\n- GPU backend: \`${status.backend}\`\n- interpreter: \`${interpreter}\`\n\n` +
+        `- profile: \`${status.profile}\`\n- GPU backend: \`${status.backend}\`\n- interpreter: \`${interpreter}\` (${this.server.interpreter?.source})\n\n` +
         "Click to select the profile.",
     );
     this.show(

@@ -2,18 +2,13 @@
 // through what the page shows, as a person would see it.
 
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
 import type { Locator } from "playwright-core";
 
-import { Editor, paths, poll } from "./harness";
+import { DEF_KERNEL_LINE, FILE, SIGNATURE, TEMPLATE } from "./fixtures";
+import { Editor, poll } from "./harness";
 
-const FILE = "gemm_bias_fp16.hip.jinja";
-const TEMPLATE = fs.readFileSync(path.join(paths.repo, "templates", FILE), "utf8");
-const DEF_KERNEL_LINE = TEMPLATE.split("\n").findIndex((line) => line.includes("kernel.def_kernel(")) + 1;
-const SIGNATURE = "PT_EXPORT int gemm_bias_fp16(const half* X, const half* W, const half* Bias, half* Y, const long ks0";
 const NAMES = 'names_str="X, W, Bias, Y"';
 const BROKEN_NAMES = 'names_str="X, W, Y"';
 

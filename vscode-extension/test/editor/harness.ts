@@ -74,11 +74,19 @@ export interface EditorOptions {
   /** User settings on top of the harness's quiet defaults. */
   settings?: Record<string, unknown>;
   trust?: boolean; // workspace trust on (false: the whole test runs trusted, trust switched off)
+  /** `rocmLsp.interpreter`: the repository's .venv unless given; null: not set at all. */
+  interpreter?: string | null;
+  /** Environment of code-server (and so of the extension host and the server) over this one; undefined removes. */
+  env?: Record<string, string | undefined>;
 }
 
 export class Editor {
   page!: Page;
   workspace!: string;
+  /** The extension's global storage (`context.globalStorageUri`): code-server keeps it in the user data. */
+  globalStorage!: string;
+  /** Where code-server installed the packaged extension. */
+  extensionsDir!: string;
   private root!: string;
   private server: ChildProcess | undefined;
   private browser: BrowserContext | undefined;
@@ -105,10 +113,11 @@ export class Editor {
     }
     const userData = dir("user-data");
     const extensions = dir("extensions");
+    this.extensionsDir = extensions;
     const settings = JSON.stringify(
       {
         "security.workspace.trust.enabled": this.options.trust ?? false,
-        "rocmLsp.interpreter": paths.python,
+        ...(this.options.interpreter === null ? {} : { "rocmLsp.interpreter": this.options.interpreter ?? paths.python }),
         "workbench.startupEditor": "none",
         "workbench.colorTheme": "Default Dark Modern",
         "workbench.tips.enabled": false,
@@ -140,13 +149,25 @@ export class Editor {
     const config = path.join(this.root, "code-server.yaml");
     const port = await freePort();
     fs.writeFileSync(config, `bind-addr: 127.0.0.1:${port}\nauth: none\ncert: false\n`);
-    const env = {
+    this.globalStorage = path.join(userData, "User/globalStorage/rocm-lsp.rocm-lsp");
+    const env: Record<string, string | undefined> = {
       ...process.env,
-      PATH: `${path.dirname(paths.node24)}:${process.env.PATH}`,
+      ...this.options.env,
+    };
+    Object.assign(env, {
+      PATH: `${path.dirname(paths.node24)}:${env.PATH}`,
       XDG_CONFIG_HOME: dir("xdg-config"),
       XDG_DATA_HOME: dir("xdg-data"),
       ROCM_LSP_CACHE_DIR: dir("rocm-lsp-cache"), // previews, builds: nothing outside the test
-    };
+      // the extension host gets this environment, not that of a login shell (which code-server
+      // resolves and lays over it unless it thinks a CLI started it): PATH stays this PATH
+      VSCODE_CLI: "1",
+    });
+    for (const [name, value] of Object.entries(env)) {
+      if (value === undefined) {
+        delete env[name];
+      }
+    }
     const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", config];
     const install = spawnSync(paths.node24, [paths.codeServer, ...common, "--install-extension", paths.vsix, "--force"], {
       env,
@@ -212,6 +233,16 @@ export class Editor {
     if (fs.existsSync(logs)) {
       fs.cpSync(logs, path.join(paths.artifacts, `${this.name}-logs`), { recursive: true });
     }
+  }
+
+  /** What an output channel (`rocm-lsp`: the server's log and the LSP trace) holds so far, from the editor's log files. */
+  outputChannelLog(channel: string): string | undefined {
+    const logs = path.join(this.root, "user-data/logs");
+    if (!fs.existsSync(logs)) {
+      return undefined;
+    }
+    const files = (fs.readdirSync(logs, { recursive: true }) as string[]).filter((file) => path.basename(file).replace(/^\d+-/, "") === `${channel}.log`);
+    return files.length === 0 ? undefined : files.map((file) => fs.readFileSync(path.join(logs, file), "utf8")).join("\n");
   }
 
   async screenshot(name: string): Promise<string> {

@@ -2,15 +2,10 @@
 // but Compile and Benchmark refuse with an explanation, from lenses and from the title bar.
 
 import * as assert from "node:assert/strict";
-import * as fs from "node:fs";
-import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { Editor, paths, poll } from "./harness";
-
-const FILE = "gemm_bias_fp16.hip.jinja";
-const TEMPLATE = fs.readFileSync(path.join(paths.repo, "templates", FILE), "utf8");
-const DEF_KERNEL_LINE = TEMPLATE.split("\n").findIndex((line) => line.includes("kernel.def_kernel(")) + 1;
+import { DEF_KERNEL_LINE, FILE, TEMPLATE } from "./fixtures";
+import { Editor, poll } from "./harness";
 
 describe("rocm-lsp in Restricted Mode", { timeout: 300_000 }, () => {
   const editor = new Editor("restricted", {

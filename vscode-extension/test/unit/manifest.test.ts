@@ -42,3 +42,17 @@ test("the grammar file parses and is the one declared", () => {
   const file = JSON.parse(readFileSync(path.join(ROOT, grammar.path), "utf8"));
   assert.equal(file.scopeName, grammar.scopeName);
 });
+
+test("the .vsix carries the server wheel that `npm run package` builds first", () => {
+  assert.match(manifest.scripts.package, /^npm run wheel && /);
+  assert.match(manifest.scripts.wheel, /scripts\/build-wheel\.sh server-wheel$/);
+  const ignore = readFileSync(path.join(ROOT, ".vscodeignore"), "utf8").split("\n");
+  assert.ok(ignore.includes("!server-wheel/rocm_lsp-*-py3-none-any.whl"));
+  assert.equal(contributes.configuration.properties["rocmLsp.installSource"].default, "");
+});
+
+test("no text sends anyone to a PyPI release that does not exist", () => {
+  for (const file of ["package.json", "README.md"]) {
+    assert.doesNotMatch(readFileSync(path.join(ROOT, file), "utf8"), /pip install rocm-lsp|pipx install rocm-lsp/, file);
+  }
+});
