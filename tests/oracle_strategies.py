@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rocm_lsp.core.dtypes import DTYPE_TO_CPP_SEED, DTYPE_TO_ROCM_TYPE_2_13, DTYPES
+from rocm_lsp.core.dtypes import DTYPE_TO_CPP_SEED, DTYPE_TO_ROCM_TYPE_2_13, DTYPES_2_13
 
 IMPLS = ("seed", "rocm")
 
@@ -28,8 +28,8 @@ VALID_DTYPES = {
     "seed": sorted(DTYPE_TO_CPP_SEED),
     "rocm": sorted(DTYPE_TO_ROCM_TYPE_2_13),
 }
-# Real torch dtypes the profile's table lacks (def_kernel raises KeyError for them).
-INVALID_DTYPES = {impl: [d for d in DTYPES if d not in VALID_DTYPES[impl]] for impl in IMPLS}
+# Dtypes torch 2.13 has that the profile's table lacks (def_kernel raises KeyError for them).
+INVALID_DTYPES = {impl: sorted(DTYPES_2_13 - set(VALID_DTYPES[impl])) for impl in IMPLS}
 # Other spellings torch accepts for a dtype (the header accepts them too).
 DTYPE_SPELLINGS = ["half", "float", "double", "long", "int", "torch.float16", "torch.bfloat16"]
 

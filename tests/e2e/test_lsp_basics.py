@@ -112,7 +112,9 @@ async def test_lenses_and_preview_command(client: LanguageClient) -> None:
         check=True,
     ).stdout
     assert path.read_text() == rendered
-    assert [d.uri for d in client.shown_documents] == [target]
+    window = client.capabilities.window
+    shows = bool(window and window.show_document and window.show_document.support)
+    assert [d.uri for d in client.shown_documents] == ([target] if shows else [])  # not Neovim 0.7
     # regenerated on change while open
     replace_all(client, URI, GEMM.replace('kernel_name = "gemm_bias_fp16"', 'kernel_name = "renamed"'), 2)
     for _ in range(300):

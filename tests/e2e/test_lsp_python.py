@@ -86,10 +86,20 @@ async def test_ordinary_python_files_stay_silent(client: LanguageClient, tmp_pat
     await asyncio.sleep(0)
 
 
+@pytest.mark.parametrize("tree", ["torch-2.13.0-tree", "no-tree"])
 async def test_hover_on_def_kernel_in_python_shows_an_example_signature(
-    client: LanguageClient, tmp_path: Path
+    client: LanguageClient, tmp_path: Path, tree: str
 ) -> None:
-    module = tmp_path / "gemm_template.py"
+    """The profile comes from the torch tree around the module (its version.py, read as text)."""
+    if tree == "no-tree":
+        module = tmp_path / "gemm_template.py"
+        profile, reason = "rocm-2.15", "no torch tree around the file; the newest profile applies"
+    else:
+        torch = tmp_path / "site-packages" / "torch"
+        module = torch / "_inductor" / "codegen" / "rocm" / "gemm_template.py"
+        module.parent.mkdir(parents=True)
+        (torch / "version.py").write_text("__version__ = '2.13.0+cpu'\ndebug = False\n")
+        profile, reason = "rocm-2.13", f"torch 2.13.0+cpu, from {torch / 'version.py'}"
     text = (
         "class ROCmGemmTemplate:\n"
         "    def render(self, kernel, X, W, Y):\n"
@@ -107,6 +117,6 @@ async def test_hover_on_def_kernel_in_python_shows_an_example_signature(
     assert hover.contents.value == (
         "```cpp\nint KERNEL_NAME(const uint16_t* X, const uint16_t* W, uint16_t* Y, int32_t M,"
         "size_t* workspace_size, uint8_t* workspace, hipStream_t stream)\n```\n\n"
-        "*Example*: every node float16 128x64, row-major (rocm-2.13); the real signature "
-        "depends on the graph's nodes."
+        f"*Example*: every node float16 128x64, row-major ({profile}); the real signature "
+        f"depends on the graph's nodes.\n\nProfile {profile}: {reason}."
     )

@@ -232,8 +232,11 @@ async def test_memory_bombs_do_not_grow_the_server(editor: LanguageClient) -> No
 # 4. Cross-file poisoning: one template's mutations never reach another's render ---------
 
 POISONS = {
-    "dtype_table_subscript": ('{% set _ = kernel["dtype_table"].update({"float16": "float"}) %}', "RL115"),
-    "dtype_table_attribute": ('{% set _ = kernel.dtype_table.update({"float16": "float"}) %}', "RL115"),
+    "dtype_table_subscript": (
+        '{% set _ = kernel["profile"].dtype_table.update({"float16": "x"}) %}',
+        "RL115",
+    ),
+    "dtype_table_attribute": ('{% set _ = kernel.profile.dtype_table.update({"float16": "x"}) %}', "RL115"),
     "calls_append": ('{% set _ = kernel["calls"].append(1) %}', "RL115"),
     "layout_setattr": ('{% set _ = X.get_layout().__setattr__("dtype", "x") %}', "RL115"),
     "layout_size_append": ("{% set _ = X.get_layout().size.append(3) %}", None),

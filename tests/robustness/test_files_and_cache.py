@@ -414,6 +414,8 @@ def test_the_writers_survive_malformed_findings() -> None:
 
 # -- C. typed [tool.rocm-lsp] -----------------------------------------------------------------------------
 
+PROFILES_LISTED = '"seed", "rocm-2.13", "rocm-2.15", "rocm-2.14"'
+
 INVALID = [
     ("select = 5", "select: expected a list of rule codes or prefixes", "got 5"),
     ("select = [5]", "select: expected a list of rule codes or prefixes", "got 5"),
@@ -421,8 +423,12 @@ INVALID = [
     ('fail-on = "warnings"', 'fail-on: expected one of "error", "warning", "info"', "got 'warnings'"),
     ("fail-on = 3", 'fail-on: expected one of "error", "warning", "info"', "got 3"),
     ("ignore = {a = 1}", "ignore: expected a list of rule codes or prefixes", "got {'a': 1}"),
-    ("profile = 3", 'profile: expected one of "rocm-2.13", "seed"', "got 3"),
-    ('profile = "torch-3"', 'profile: expected one of "rocm-2.13", "seed"', "got 'torch-3'"),
+    ("profile = 3", 'profile: expected one of "seed", "rocm-2.13", "rocm-2.15", "rocm-2.14"', "got 3"),
+    (
+        'profile = "torch-3"',
+        'profile: expected one of "seed", "rocm-2.13", "rocm-2.15", "rocm-2.14"',
+        "got 'torch-3'",
+    ),
     ('severity = "x"', "severity: expected a table of CODE = ", "got 'x'"),
     (
         'severity = {RL201 = "fatal"}',

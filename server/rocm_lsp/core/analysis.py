@@ -18,7 +18,7 @@ from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import JINJA_GLOBALS, Header, parse_header
 from rocm_lsp.core.jinja_env import RenderBudgetError, compile_template, environment, undeclared_names
 from rocm_lsp.core.kernel import HookCall, HookError, HookNote, Locator
-from rocm_lsp.core.profiles import PROFILES, profiles_with_hook
+from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile, profiles_with_hook
 from rocm_lsp.core.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.structure import HookSite, Outline, outline
 from rocm_lsp.core.symbolic import SizeOverflowError
@@ -49,6 +49,7 @@ class Analysis:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     static: bool = False
     template: jinja2.Template | None = None
+    profile_reason: str = ""  # why this profile: the setting, the header, or the default
     _concrete: Rendered | None = None
 
     def calls_at(self, site: HookSite, concrete: bool = False) -> list[HookCall]:
@@ -98,7 +99,7 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
 
 def unreadable(reason: str) -> Analysis:
     """The analysis of a file that is not a text template."""
-    analysis = Analysis("", LineIndex(""), Header(), None, "seed")
+    analysis = Analysis("", LineIndex(""), Header(), None, DEFAULT_PROFILE)
     analysis.diagnostics.append(make("RL100", reason, Span(0, 0)))
     return analysis
 
@@ -113,7 +114,9 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
     try:
         return _analyze(text, profile, static)
     except RecursionError:  # the stages after Jinja's parser and compiler (which report it)
-        analysis = Analysis(text, LineIndex(text), Header(), None, profile or "seed")
+        analysis = Analysis(
+            text, LineIndex(text), Header(), None, canonical_profile(profile) or DEFAULT_PROFILE
+        )
         analysis.diagnostics.append(too_deep())
         return analysis
 
@@ -131,8 +134,13 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
         )
     index = LineIndex(text)
     header = parse_header(text, index)
-    chosen = profile if profile in PROFILES else header.profile
-    analysis = Analysis(text, index, header, outline(text), chosen)
+    chosen = canonical_profile(profile)
+    if chosen is not None:
+        reason = "from the profile setting"
+    else:
+        chosen = header.profile
+        reason = "from the header" if header.profile_declared else "the default: the header names no profile"
+    analysis = Analysis(text, index, header, outline(text), chosen, profile_reason=reason)
     diags = analysis.diagnostics
     diags.extend(header.diagnostics)
     if not header.present:

@@ -15,6 +15,7 @@ from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.files import read_capped, read_text_file
 from rocm_lsp.core.python_templates import ModuleReader, analyze_python, holds_templates
 from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.torch_tree import python_profile
 
 TEMPLATE_SUFFIX = ".hip.jinja"
 PYTHON_SUFFIX = ".py"
@@ -109,7 +110,8 @@ def check_file(path: Path, settings: Settings | None = None, cache: CheckCache |
 
 def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | None) -> FileReport:
     if path.suffix == PYTHON_SUFFIX:
-        module = analyze_python(text, settings.profile, module_reader(path))
+        choice = python_profile(path, settings.profile)
+        module = analyze_python(text, choice.name, module_reader(path), choice.reason)
         return FileReport(path, module.index, tuple(settings.filter(list(module.diagnostics))))
     key = cache.key(text.encode("utf-8"), settings.profile) if cache is not None else ""
     found = cache.get(key, len(text)) if cache is not None else None

@@ -113,7 +113,7 @@ def _header_completions(analysis: Analysis, offset: int, start: int) -> list[Com
     line_start = text.rfind("\n", 0, offset) + 1
     line = text[line_start:offset]
     if re.search(r"\bdtype\s*=\s*\"?\w*$", line):
-        accepted = PROFILES[analysis.profile].kernel_class.dtype_table  # what def_kernel can type
+        accepted = PROFILES[analysis.profile].dtype_table  # what def_kernel can type
         return [Completion(d, "dtype", "torch dtype", replace_from=start) for d in DTYPES if d in accepted]
     if re.search(r"^\s*profile\s*=\s*\"?[\w.-]*$", line):
         begin = offset - len(re.search(r"[\w.-]*$", line).group(0))

@@ -17,7 +17,7 @@ else:  # pragma: no cover
 SEVERITIES = {s.label: s for s in Severity}
 # The profiles' names, kept here so that settings are checked without importing the engine;
 # tests/test_cli.py checks they match ``core.profiles.PROFILES``.
-PROFILE_NAMES = ("rocm-2.13", "seed")
+PROFILE_NAMES = ("seed", "rocm-2.13", "rocm-2.15", "rocm-2.14")  # canonical names, then aliases
 
 
 @dataclass(frozen=True)

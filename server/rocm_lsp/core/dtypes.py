@@ -9,8 +9,12 @@ DTYPES: tuple[str, ...] = (
     "uint8", "uint16", "uint32", "uint64", "bool",
     "complex32", "complex64", "complex128",
     "float8_e4m3fn", "float8_e5m2", "float8_e4m3fnuz", "float8_e5m2fnuz",
-    "float8_e8m0fnu",
+    "float8_e8m0fnu", "bcomplex32",
 )  # fmt: skip
+
+# The dtypes each torch has (the header's RL104 says when a profile's torch lacks one).
+DTYPES_2_13: frozenset[str] = frozenset(DTYPES) - {"bcomplex32"}
+DTYPES_2_15: frozenset[str] = frozenset(DTYPES)  # torch 2.14 added bcomplex32
 
 # Aliases torch also accepts as attribute names.
 DTYPE_ALIASES: dict[str, str] = {
@@ -25,7 +29,7 @@ ITEMSIZE: dict[str, int] = {
     "uint8": 1, "uint16": 2, "uint32": 4, "uint64": 8, "bool": 1,
     "complex32": 4, "complex64": 8, "complex128": 16,
     "float8_e4m3fn": 1, "float8_e5m2": 1, "float8_e4m3fnuz": 1, "float8_e5m2fnuz": 1,
-    "float8_e8m0fnu": 1,
+    "float8_e8m0fnu": 1, "bcomplex32": 4,
 }  # fmt: skip
 
 # torch 2.13 torch/_inductor/codegen/cpp_utils.py DTYPE_TO_CPP.
@@ -41,8 +45,7 @@ DTYPE_TO_CPP_2_13: dict[str, str] = {
 }  # fmt: skip
 
 # torch 2.13 torch/_inductor/codegen/rocm/rocm_utils.py DTYPE_TO_ROCM_TYPE.
-DTYPE_TO_ROCM_TYPE_2_13: dict[str, str] = {
-    **DTYPE_TO_CPP_2_13,
+_ROCM_OVERRIDES: dict[str, str] = {
     "float16": "uint16_t",
     "float8_e4m3fnuz": "uint8_t",
     "float8_e5m2fnuz": "uint8_t",
@@ -50,6 +53,17 @@ DTYPE_TO_ROCM_TYPE_2_13: dict[str, str] = {
     "float8_e5m2": "uint8_t",
     "bfloat16": "uint16_t",
 }
+DTYPE_TO_ROCM_TYPE_2_13: dict[str, str] = {**DTYPE_TO_CPP_2_13, **_ROCM_OVERRIDES}
+
+# torch 2.14/2.15 cpp_utils.DTYPE_TO_CPP: 2.13's and two more.
+DTYPE_TO_CPP_2_15: dict[str, str] = {
+    **DTYPE_TO_CPP_2_13,
+    "bcomplex32": "at::complex<at::BFloat16>",
+    "float8_e8m0fnu": "at::Float8_e8m0fnu",
+}
+
+# torch 2.14/2.15 rocm_utils.DTYPE_TO_ROCM_TYPE: the same overrides on the larger table.
+DTYPE_TO_ROCM_TYPE_2_15: dict[str, str] = {**DTYPE_TO_CPP_2_15, **_ROCM_OVERRIDES}
 
 # The seed era's cpp_utils.DTYPE_TO_CPP (torch ~2.4/2.5): "half"/"bfloat16", no fnuz types.
 DTYPE_TO_CPP_SEED: dict[str, str] = {

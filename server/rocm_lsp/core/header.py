@@ -20,7 +20,7 @@ from typing import Any
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.dtypes import canonical_dtype
 from rocm_lsp.core.messages import shorten
-from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES
+from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES, all_names, canonical_profile
 from rocm_lsp.core.sizes import SizeExpr, SizeSyntaxError, parse_size
 from rocm_lsp.core.text import LineIndex, Span
 
@@ -74,6 +74,7 @@ class Header:
     present: bool = False
     span: Span | None = None
     profile: str = DEFAULT_PROFILE
+    profile_declared: bool = False  # the header names its profile (else the default applies)
     kernel_name: str = DEFAULT_KERNEL_NAME
     runtime_args: list[dict[str, Any]] = field(default_factory=list)
     nodes: dict[str, NodeDecl] = field(default_factory=dict)
@@ -292,8 +293,10 @@ class _Reader:
             if line.lstrip().startswith("["):
                 return
             m = _PROFILE_LINE.match(line)
-            if m and m.group(1) in PROFILES:
-                self.h.profile = m.group(1)
+            name = canonical_profile(m.group(1)) if m else None
+            if name is not None:
+                self.h.profile = name
+                self.h.profile_declared = True
                 return
 
     def _unreadable(self, why: str) -> None:
@@ -303,11 +306,13 @@ class _Reader:
 
     def _read_profile(self, data: dict) -> None:
         profile = data.get("profile", DEFAULT_PROFILE)
-        if not isinstance(profile, str) or profile not in PROFILES:
-            known = ", ".join(PROFILES)
+        name = canonical_profile(profile)
+        if name is None:
+            known = ", ".join(all_names())
             self._error("RL106", f"unknown profile {profile!r}; known profiles: {known}", "profile", "=")
             return
-        self.h.profile = profile
+        self.h.profile = name
+        self.h.profile_declared = "profile" in data
 
     def _read_kernel_name(self, data: dict) -> None:
         name = data.get("kernel_name", DEFAULT_KERNEL_NAME)
@@ -344,11 +349,12 @@ class _Reader:
                 )
                 continue
             self.h.runtime_args.append({"name": arg["name"], "ty": arg["ty"], "value": arg.get("value")})
-        if self.h.runtime_args and self.h.profile == "seed":
+        if self.h.runtime_args and not PROFILES[self.h.profile].runtime_args:
+            takes = next(p.name for p in PROFILES.values() if p.runtime_args)
             self._error(
                 "RL103",
-                "the seed profile has no runtime arguments: runtime_args is ignored (use "
-                'profile = "rocm-2.13")',
+                f"the {self.h.profile} profile has no runtime arguments: runtime_args is ignored (use "
+                f'profile = "{takes}")',
                 "runtime_args",
             )
 
@@ -405,6 +411,18 @@ class _Reader:
         dtype = canonical_dtype(dtype_value) if isinstance(dtype_value, str) else None
         if dtype_value is None:
             self._error("RL102", f"node {name} needs a dtype", "nodes", name)
+            ok = False
+        elif dtype is not None and dtype not in PROFILES[self.h.profile].dtypes:
+            profile = PROFILES[self.h.profile]
+            newer = [p.name for p in PROFILES.values() if dtype in p.dtypes]
+            self._error(
+                "RL104",
+                f"dtype {dtype} does not exist in torch {profile.torch} (profile {profile.name}); "
+                f"profiles that have it: {', '.join(newer)}",
+                "nodes",
+                name,
+                "dtype",
+            )
             ok = False
         elif dtype is None:
             self._error(

@@ -8,7 +8,7 @@ from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import Header
-from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural
+from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural, rewrite_message
 from rocm_lsp.core.profiles import PROFILES, HookSpec, profiles_with_hook
 from rocm_lsp.core.structure import Argument, HookSite, Value
 from rocm_lsp.core.text import Span, blank_comments
@@ -46,12 +46,8 @@ def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile:
 def _unknown_hook(site: HookSite, profile: str) -> Iterator[Diagnostic]:
     others = profiles_with_hook(site.hook)
     if others:
-        hint = ""
-        if profile == "rocm-2.13" and site.hook in ("size", "check_not_null"):
-            hint = (
-                "; torch 2.13 dropped it: pass sizes through def_kernel(size_args=[…]) and "
-                "compute them in the kernel"
-            )
+        dropped = PROFILES[profile].dropped_hooks.get(site.hook)
+        hint = f"; {dropped}" if dropped else ""
         yield make(
             "RL205",
             f"kernel.{site.hook} does not exist in profile {profile}; it exists in {', '.join(others)}{hint}",
@@ -148,7 +144,7 @@ def _def_kernel(
 
 
 def _dtypes(header: Header, lists: tuple[Argument | None, ...], profile: str) -> Iterator[Diagnostic]:
-    table = PROFILES[profile].kernel_class.dtype_table
+    table = PROFILES[profile].dtype_table
     for arg in lists:
         if arg is None or arg.value.kind not in ("list", "tuple"):
             continue
@@ -193,15 +189,10 @@ def _names(
 def _reorder(reorder: Any, arg: Argument, n_in: int, profile: str) -> Iterator[Diagnostic]:
     if reorder is ... or reorder is None or not isinstance(reorder, list):
         return
-    if profile == "rocm-2.13" and reorder == [2, 0, 1]:
-        if n_in != 5:
-            yield make(
-                "RL208",
-                f"torch 2.13 rewrites input_reorder [2, 0, 1] to [4, 0, 1, 2, 3] (for CK's "
-                f"five-input addmm), so with {n_in} inputs def_kernel fails; pass the inputs "
-                "in order instead",
-                arg.value.span,
-            )
+    rewrite = PROFILES[profile].reorder_rewrite
+    if rewrite is not None and reorder == list(rewrite.before):
+        if n_in != len(rewrite.after):
+            yield make("RL208", rewrite_message(PROFILES[profile], n_in, "def_kernel"), arg.value.span)
         return
     if len(reorder) != n_in:
         yield make(

@@ -79,7 +79,9 @@ def hover_at(analysis: Analysis, offset: int) -> Hover | None:
         if ref.name == "kernel":
             profile = PROFILES[analysis.profile]
             hooks = ", ".join(f"`{h}`" for h in profile.hooks)
-            return Hover(f"**kernel**: the {profile.name} template kernel; hooks: {hooks}", ref.span)
+            why = f"; {analysis.profile_reason}" if analysis.profile_reason else ""
+            text = f"**kernel**: the {profile.name} template kernel (torch {profile.torch}{why})"
+            return Hover(f"{text}; hooks: {hooks}", ref.span)
     if site is not None:
         return _site_hover(analysis, site)
     return None
@@ -207,7 +209,7 @@ def _wrapper_call(analysis: Analysis, call: HookCall) -> str:
     """How Inductor's Python wrapper calls the kernel: the other side of the ABI."""
     args = [f"c_void_p({outer}.data_ptr())" for _, _, outer in call.parameters]
     note = ""
-    if analysis.profile == "rocm-2.13":
+    if PROFILES[analysis.profile].scalar_call_args:
         for decl in call.arguments.get("size_args") or []:
             name = str(decl).split()[-1] if str(decl).split() else str(decl)
             args.append(f"c_int({name})")
@@ -231,7 +233,7 @@ def _node_markdown(analysis: Analysis, decl: NodeDecl) -> str:
     sizes = ", ".join(str(e) for e in decl.size)
     strides = "contiguous" if decl.stride is None else "[" + ", ".join(str(e) for e in decl.stride) + "]"
     offset = f", offset {decl.offset}" if decl.offset is not None and str(decl.offset) != "0" else ""
-    table = PROFILES[analysis.profile].kernel_class.dtype_table
+    table = PROFILES[analysis.profile].dtype_table
     ctype = table.get(decl.dtype or "", None)
     param = None
     if analysis.rendered is not None:

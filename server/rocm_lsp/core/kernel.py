@@ -11,7 +11,7 @@ import functools
 import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 
@@ -19,8 +19,11 @@ from rocm_lsp.core import symbolic
 from rocm_lsp.core.indented_buffer import IndentedBuffer
 from rocm_lsp.core.ir import IRNode
 from rocm_lsp.core.kernel_args import DtypeKeyError, KernelArgs
-from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural
+from rocm_lsp.core.messages import arity_message, negative_reorder_message, plural, rewrite_message
 from rocm_lsp.core.sizes import SizeExpr
+
+if TYPE_CHECKING:
+    from rocm_lsp.core.profiles.model import Profile
 
 EXTRA_CPP_ARGS = "size_t* workspace_size, uint8_t* workspace, hipStream_t stream"
 
@@ -156,11 +159,10 @@ class SiteView:
 
 
 class TemplateKernel:
-    """State and helpers common to every profile's ``ROCmTemplateKernel``."""
+    """State and helpers common to every profile's ``ROCmTemplateKernel``; what differs between
+    torch versions beyond the hook methods is read from ``profile`` (set by ``Profile.new_kernel``)."""
 
-    profile = ""
-    dtype_table: dict[str, str] = {}
-    index_type = "int64_t"
+    profile: Profile
 
     def __init__(self, kernel_name: str) -> None:
         self.kernel_name = kernel_name
@@ -214,9 +216,8 @@ class TemplateKernel:
         outputs: Any,
         names_str: Any,
         input_reorder: Any,
-        rewrite_201: bool,
     ) -> None:
-        """The buffer bookkeeping of ``def_kernel`` (both eras share it)."""
+        """The buffer bookkeeping of ``def_kernel`` (every era shares it)."""
         inputs = self._node_list(inputs, "inputs")
         outputs = self._node_list(outputs, "outputs")
         if not isinstance(names_str, str):
@@ -245,8 +246,9 @@ class TemplateKernel:
                 Locator("names_str"),
             )
         rewritten = False
-        if rewrite_201 and input_reorder == [2, 0, 1]:
-            input_reorder = [4, 0, 1, 2, 3]
+        rewrite = self.profile.reorder_rewrite
+        if rewrite is not None and input_reorder == list(rewrite.before):
+            input_reorder = list(rewrite.after)
             rewritten = True
         if input_reorder is not None:
             try:
@@ -261,14 +263,13 @@ class TemplateKernel:
                     Locator("input_reorder"),
                 ) from None
             if len(inputs) != count:
+                inductor_text = self.profile.reorder_length_message(len(inputs), count)
                 if rewritten:
                     raise HookError(
                         "RL208",
-                        f"torch 2.13 rewrites input_reorder [2, 0, 1] to [4, 0, 1, 2, 3] (for "
-                        f"CK's five-input addmm), so with {len(inputs)} inputs it fails; pass "
-                        f"the inputs in order instead",
+                        rewrite_message(self.profile, len(inputs), "it"),
                         "AssertionError",
-                        "",
+                        inductor_text,
                         Locator("input_reorder"),
                     )
                 raise HookError(
@@ -276,7 +277,7 @@ class TemplateKernel:
                     f"input_reorder has {plural(len(input_reorder), 'entry', 'entries')} "
                     f"but def_kernel got {plural(len(inputs), 'input')}",
                     "AssertionError",
-                    "",
+                    inductor_text,
                     Locator("input_reorder"),
                 )
         else:
@@ -325,14 +326,16 @@ class TemplateKernel:
     def _arg_defs(self) -> list[str]:
         try:
             arg_defs, _, arg_types = self.args.cpp_argdefs(
-                self.dtype_table, self.index_type, lambda name: self._buffers[name].dtype_name
+                self.profile.dtype_table,
+                self.profile.index_type,
+                lambda name: self._buffers[name].dtype_name,
             )
         except DtypeKeyError as exc:
             node = next(n for n in self._buffers.values() if n.dtype_name == exc.dtype)
             raise HookError(
                 "RL209",
                 f"{node.name} has dtype {exc.dtype}, which this profile's C++ type table "
-                f"({self.profile}) does not have",
+                f"({self.profile.name}) does not have",
                 "KeyError",
                 f"torch.{exc.dtype}",
                 Locator(node.name),

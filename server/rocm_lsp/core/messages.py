@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rocm_lsp.core.profiles.model import Profile
+
 
 def plural(n: int, word: str, many: str | None = None) -> str:
     return f"{n} {word if n == 1 else (many or word + 's')}"
@@ -23,6 +28,17 @@ def negative_reorder_message(idx: int) -> str:
     return (
         f"input_reorder entry {idx} is negative: Inductor indexes names_str with it from the "
         "end (where the output names are), so the parameter gets the wrong name"
+    )
+
+
+def rewrite_message(profile: Profile, n_in: int, subject: str) -> str:
+    """The RL208 message: the profile rewrites this input_reorder into one for another arity."""
+    rewrite = profile.reorder_rewrite
+    assert rewrite is not None
+    return (
+        f"torch {profile.torch} rewrites input_reorder {list(rewrite.before)} to "
+        f"{list(rewrite.after)} (for CK's five-input addmm), so with {n_in} inputs {subject} "
+        "fails; pass the inputs in order instead"
     )
 
 

@@ -65,6 +65,7 @@ def _example_signature(analysis: PythonAnalysis, site: HookSite) -> str:
     return (
         f"```cpp\n{signature}\n```\n\n*Example*: every node float16 {shape}, row-major "
         f"({profile.name}); the real signature depends on the graph's nodes."
+        + (f"\n\nProfile {profile.name}: {analysis.profile_reason}." if analysis.profile_reason else "")
     )
 
 

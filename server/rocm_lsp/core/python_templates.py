@@ -24,6 +24,7 @@ mapped through its prefix, quotes, escapes and implicit concatenation (:class:`S
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import difflib
 import functools
 import re
@@ -48,11 +49,11 @@ from rocm_lsp.core.analysis import (
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.header import JINJA_GLOBALS, Header
 from rocm_lsp.core.jinja_env import compile_template, environment, undeclared_names
-from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.core.profiles import DEFAULT_PYTHON_PROFILE, canonical_profile
 from rocm_lsp.core.structure import Argument, HookSite, NameRef, Value, _Offsets, outline
 from rocm_lsp.core.text import LineIndex, Span
 
-DEFAULT_PROFILE = "rocm-2.13"
+DEFAULT_PROFILE = DEFAULT_PYTHON_PROFILE
 TEMPLATE_FACTORY = "_template_from_string"
 
 ModuleReader = Callable[[str], "str | None"]
@@ -311,6 +312,7 @@ class PythonAnalysis:
     kernel_calls: tuple[HookSite, ...]  # ``kernel.def_kernel(…)`` in Python, as hook sites
     diagnostics: tuple[Diagnostic, ...]
     profile: str = DEFAULT_PROFILE
+    profile_reason: str = ""  # why this profile (torch_tree.python_profile)
 
     def template_at(self, offset: int) -> TemplateString | None:
         for template in self.templates:
@@ -331,18 +333,19 @@ def _unreadable(text: str, reason: str) -> PythonAnalysis:
 
 
 def analyze_python(
-    text: str, profile: str | None = None, read_module: ModuleReader | None = None
+    text: str, profile: str | None = None, read_module: ModuleReader | None = None, profile_reason: str = ""
 ) -> PythonAnalysis:
     """Analyse a Python module's Inductor templates; never raises, never runs the code."""
     if "\x00" in text:
         return _unreadable(text, "file contains a NUL byte: it is binary, not Python source")
     if len(text) > MAX_TEMPLATE_BYTES:
         return _unreadable(text, f"file is larger than {MAX_TEMPLATE_BYTES >> 20} MiB: not analysed")
-    profile = profile if profile in PROFILES else DEFAULT_PROFILE
+    profile = canonical_profile(profile) or DEFAULT_PROFILE
     try:
-        return _Analyzer(text, profile, read_module).run()
+        found = _Analyzer(text, profile, read_module).run()
     except Exception:  # noqa: BLE001 - a module we cannot follow gives no findings, never a crash
-        return PythonAnalysis(text, LineIndex(text), (), (), (), (), profile)
+        found = PythonAnalysis(text, LineIndex(text), (), (), (), (), profile)
+    return dataclasses.replace(found, profile_reason=profile_reason)
 
 
 # -- the module model -------------------------------------------------------------------

@@ -105,9 +105,7 @@ _DATA_HOLDERS: tuple[type, ...] = (jinja2.utils.Namespace,)
 
 def kernel_attributes(kernel: TemplateKernel) -> frozenset[str]:
     """The hooks and documented attributes of a profile's kernel."""
-    from rocm_lsp.core.profiles import PROFILES
-
-    profile = PROFILES.get(kernel.profile)
+    profile = getattr(kernel, "profile", None)  # set by Profile.new_kernel
     if profile is None:
         return frozenset({"rocmlsp_site"})
     return frozenset(profile.hooks) | profile.attributes | {"rocmlsp_site"}

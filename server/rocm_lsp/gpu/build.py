@@ -8,6 +8,7 @@ from pathlib import Path
 
 from rocm_lsp.core.analysis import Analysis, analyze
 from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.profiles import PROFILES
 from rocm_lsp.core.text import Span
 from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
@@ -77,7 +78,10 @@ def build(
         return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
     filename = str(path)
     source = source_for_compiler(analysis, filename)
-    result = compile_source(source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel)
+    amd_flags = PROFILES[analysis.profile].amd_compile_flags
+    result = compile_source(
+        source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel, amd_flags=amd_flags
+    )
     if result.note == "cancelled":
         return Build(analysis, result, tool, [])
     found: list[Diagnostic] = []

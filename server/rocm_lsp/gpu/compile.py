@@ -14,12 +14,16 @@ import shutil
 import tempfile
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from rocm_lsp.core.files import atomic_write_text, user_cache_dir
+from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES
 from rocm_lsp.gpu import child
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
+
+AMD_COMPILE_FLAGS = PROFILES[DEFAULT_PROFILE].amd_compile_flags  # when no profile is given
 
 COMPILE_TIMEOUT_S = 120.0
 CK_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]ck(?:_tile)?/', re.M)
@@ -194,12 +198,14 @@ def compile_source(
     timeout: float = COMPILE_TIMEOUT_S,
     root: Path | None = None,
     cancel: threading.Event | None = None,
+    amd_flags: Sequence[str] = AMD_COMPILE_FLAGS,
 ) -> CompileResult:
-    """Build ``source`` (already carrying ``#line`` directives naming ``filename``)."""
+    """Build ``source`` (already carrying ``#line`` directives naming ``filename``); ``amd_flags``:
+    the profile's ``-mllvm`` options for hipcc."""
     reason = amd_only_reason(source) if tool.platform == "nvidia" else None
     if reason:
         return CompileResult(False, None, [], [], 0.0, False, [], tool.describe(), note=reason, skipped=True)
-    command_flags = flags(tool, "check" if check_only else "so")
+    command_flags = flags(tool, "check" if check_only else "so", amd_flags)
     key = cache_key(source, tool, command_flags)
     folder = (root or cache_dir()) / key[:2] / key
     artifact = folder / ("kernel.cubin" if check_only else "kernel.so")

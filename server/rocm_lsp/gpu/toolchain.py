@@ -7,6 +7,7 @@ import functools
 import hashlib
 import os
 import shutil
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -99,17 +100,16 @@ def discover(compiler: str | None = None, arch: str | None = None) -> Toolchain:
     )
 
 
-def flags(tool: Toolchain, output: str) -> list[str]:
-    """Compiler flags mirroring Inductor's ROCm compile command (``compile_command.py``).
+def flags(tool: Toolchain, output: str, amd_flags: Sequence[str]) -> list[str]:
+    """Compiler flags mirroring Inductor's ROCm compile command (``compile_command.py``);
+    ``amd_flags`` are the ``-mllvm`` options of the profile's torch (``Profile.amd_compile_flags``).
 
     ``output`` is "so" (a loadable shared library) or "check" (device code only, no link).
     """
     if tool.platform == "amd":
         common = [
             "-O3", "-x", "hip", "-std=c++20", f"--offload-arch={tool.arch}", "-fno-gpu-rdc",
-            "-fPIC", "-fvisibility=hidden", "-mllvm", "-amdgpu-early-inline-all=true",
-            "-mllvm", "-amdgpu-function-calls=false", "-mllvm", "-enable-post-misched=0",
-            "-Rpass-analysis=kernel-resource-usage",
+            "-fPIC", "-fvisibility=hidden", *amd_flags, "-Rpass-analysis=kernel-resource-usage",
         ]  # fmt: skip
         return [*common, "-shared"] if output == "so" else [*common, "--cuda-device-only", "-c"]
     common = [

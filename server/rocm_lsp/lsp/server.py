@@ -193,10 +193,12 @@ class RocmLanguageServer(LanguageServer):
 
             from rocm_lsp.core.check import module_reader
             from rocm_lsp.core.python_templates import analyze_python
+            from rocm_lsp.core.torch_tree import python_profile
 
             path = to_fs_path(uri)
             reader = module_reader(Path(path)) if path else None
-            python = analyze_python(text, profile, read_module=reader)
+            choice = python_profile(Path(path) if path else None, profile)
+            python = analyze_python(text, choice.name, reader, choice.reason)
             return Snapshot(uri, version, python, Positions(LineIndex(text), self.encoding()))
         from rocm_lsp.core.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
 

@@ -1,118 +1,63 @@
-"""Profiles: which Inductor version's hook semantics a template is rendered with."""
+"""The profile registry: which Inductor version's hook semantics a template is rendered with.
+
+Each module of this package defines one :class:`~rocm_lsp.core.profiles.model.Profile`; adding a
+torch version is one module, one line in ``_ALL`` and its recorded data (ARCHITECTURE.md).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from rocm_lsp.core.profiles import rocm_2_13, rocm_2_15, seed
+from rocm_lsp.core.profiles.model import HookSpec, Param, Profile, ReorderRewrite
 
-from rocm_lsp.core.kernel import TemplateKernel
-from rocm_lsp.core.profiles import rocm_2_13, seed
+__all__ = [
+    "DEFAULT_PROFILE",
+    "DEFAULT_PYTHON_PROFILE",
+    "PROFILES",
+    "HookSpec",
+    "Param",
+    "Profile",
+    "ReorderRewrite",
+    "canonical_profile",
+    "profile_for_torch",
+    "profiles_with_hook",
+]
 
-DEFAULT_PROFILE = "seed"
+_ALL: tuple[Profile, ...] = (seed.PROFILE, rocm_2_13.PROFILE, rocm_2_15.PROFILE)
 
+# Canonical names, in order. Aliases resolve through canonical_profile (and are accepted where
+# a user writes a profile: header, settings, --profile).
+PROFILES: dict[str, Profile] = {p.name: p for p in _ALL}
+_BY_ANY_NAME: dict[str, Profile] = {**PROFILES, **{a: p for p in _ALL for a in p.aliases}}
 
-@dataclass(frozen=True)
-class Param:
-    name: str
-    required: bool
-    kind: str  # "nodes" | "node" | "names" | "reorder" | "size_args" | "int" | "any"
-    doc: str
+DEFAULT_PROFILE = seed.PROFILE.name  # a template header without `profile`
+DEFAULT_PYTHON_PROFILE = rocm_2_15.PROFILE.name  # a Python module outside any torch tree
 
-
-@dataclass(frozen=True)
-class HookSpec:
-    name: str
-    params: tuple[Param, ...]
-    doc: str
-
-    def label(self) -> str:
-        parts = [p.name if p.required else f"{p.name}=…" for p in self.params]
-        return f"{self.name}({', '.join(parts)})"
-
-
-@dataclass(frozen=True)
-class Profile:
-    name: str
-    kernel_class: type[TemplateKernel]
-    hooks: dict[str, HookSpec]
-    description: str
-    exports_pt_export: bool  # def_kernel's text starts with PT_EXPORT itself
-    attributes: frozenset[str] = frozenset({"kernel_name", "args", "named_nodes"})
-
-    def new_kernel(self, kernel_name: str, runtime_args: list[dict] | None = None) -> TemplateKernel:
-        return self.kernel_class(kernel_name, runtime_args)  # type: ignore[call-arg]
+# torch "major.minor" -> the profile that renders as that torch does.
+_BY_TORCH: dict[str, Profile] = {
+    "2.13": rocm_2_13.PROFILE,
+    "2.14": rocm_2_15.PROFILE,
+    "2.15": rocm_2_15.PROFILE,
+}
 
 
-_INPUTS = Param("inputs", True, "nodes", "input nodes, in the template's order (none for absent ones)")
-_OUTPUTS = Param("outputs", True, "nodes", "output nodes")
-_NAMES = Param("names_str", False, "names", "comma-separated parameter names: inputs, then outputs")
-_REORDER = Param("input_reorder", False, "reorder", "the order in which inputs become parameters")
-_NODE = Param("node", True, "node", "a node, or none")
+def canonical_profile(name: object) -> str | None:
+    """The canonical name of a profile name or alias (None for anything else)."""
+    found = _BY_ANY_NAME.get(name) if isinstance(name, str) else None
+    return found.name if found is not None else None
 
-_ARG_NAME = HookSpec("arg_name", (_NODE,), "The parameter name def_kernel gave a node (None if it has none).")
 
-SEED = Profile(
-    "seed",
-    seed.ROCmTemplateKernel,
-    {
-        "def_kernel": HookSpec(
-            "def_kernel",
-            (_INPUTS, _OUTPUTS, _NAMES, _REORDER),
-            "The exported C++ signature: `PT_EXPORT int NAME(params, size_t* workspace_size, "
-            "uint8_t* workspace, hipStream_t stream)`. Size symbols used by earlier `size()` "
-            "calls become `const long ks…` parameters.",
-        ),
-        "size": HookSpec(
-            "size",
-            (
-                _NODE,
-                Param("start_index", True, "int", "first dimension (negative counts from the end)"),
-                Param("end_index", False, "int", "last dimension, inclusive (default: start_index)"),
-                Param("default_value", False, "any", "returned for none or an empty range"),
-            ),
-            "The product of the node's sizes over [start_index, end_index] as a C++ "
-            "expression; size symbols become `ks…` arguments.",
-        ),
-        "check_not_null": HookSpec(
-            "check_not_null",
-            (_NODE,),
-            "A C++ block that throws if the node's pointer is null while its size is not 0.",
-        ),
-        "arg_name": _ARG_NAME,
-    },
-    "the older ROCmTemplateKernel (reference/seed_rocm_kernel.py.txt)",
-    exports_pt_export=True,
-)
-
-ROCM_2_13 = Profile(
-    "rocm-2.13",
-    rocm_2_13.ROCmTemplateKernel,
-    {
-        "def_kernel": HookSpec(
-            "def_kernel",
-            (
-                _INPUTS,
-                _OUTPUTS,
-                Param("size_args", True, "size_args", 'C++ size parameters, e.g. ["int32_t M"]'),
-                _NAMES,
-                _REORDER,
-            ),
-            "The kernel signature `int NAME(params, size_args, runtime args,size_t* "
-            "workspace_size, uint8_t* workspace, hipStream_t stream)` (write `PT_EXPORT` "
-            "before it). `input_reorder == [2, 0, 1]` is rewritten to `[4, 0, 1, 2, 3]`.",
-        ),
-        "get_signature": HookSpec("get_signature", (), "The signature the last def_kernel() call produced."),
-        "arg_name": _ARG_NAME,
-    },
-    "torch 2.13's ROCmTemplateKernel",
-    exports_pt_export=False,
-    attributes=frozenset(
-        {"kernel_name", "args", "named_nodes", "runtime_arg_info", "runtime_arg_values", "signature"}
-    ),
-)
-
-PROFILES: dict[str, Profile] = {p.name: p for p in (SEED, ROCM_2_13)}
+def profile_for_torch(version: str) -> str | None:
+    """The profile for a torch version string such as ``2.15.0a0+git…`` (None if unsupported)."""
+    parts = version.split(".")
+    found = _BY_TORCH.get(".".join(parts[:2])) if len(parts) >= 2 else None
+    return found.name if found is not None else None
 
 
 def profiles_with_hook(name: str) -> list[str]:
     """Names of the profiles that have a hook called ``name``."""
     return [p.name for p in PROFILES.values() if name in p.hooks]
+
+
+def all_names() -> tuple[str, ...]:
+    """Every accepted profile name: canonical names, then aliases."""
+    return tuple(_BY_ANY_NAME)

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from rocm_lsp.core.dtypes import DTYPE_TO_ROCM_TYPE_2_13
+from rocm_lsp.core.dtypes import DTYPE_TO_ROCM_TYPE_2_13, DTYPES_2_13
 from rocm_lsp.core.ir import IRNode
 from rocm_lsp.core.kernel import EXTRA_CPP_ARGS, HookError, Locator, TemplateKernel, hook
+from rocm_lsp.core.profiles import seed
+from rocm_lsp.core.profiles.model import Profile, ReorderRewrite
 
 
 class Kernel(TemplateKernel):
@@ -18,11 +20,7 @@ class Kernel(TemplateKernel):
 
 
 class ROCmTemplateKernel(Kernel):
-    """Hooks as in torch 2.13 ``torch/_inductor/codegen/rocm/rocm_kernel.py``."""
-
-    profile = "rocm-2.13"
-    dtype_table = DTYPE_TO_ROCM_TYPE_2_13
-    index_type = "int64_t"
+    """Hooks as in torch 2.13 ``torch/_inductor/codegen/rocm/rocm_kernel.py`` (unchanged in 2.14, 2.15)."""
 
     def __init__(self, kernel_name: str, runtime_args: list[dict[str, Any]] | None = None) -> None:
         super().__init__(kernel_name)
@@ -39,7 +37,7 @@ class ROCmTemplateKernel(Kernel):
         names_str: str = "",
         input_reorder: list[int] | None = None,
     ) -> str:
-        self._bind_buffers(inputs, outputs, names_str, input_reorder, rewrite_201=True)
+        self._bind_buffers(inputs, outputs, names_str, input_reorder)
         arg_defs = self._arg_defs()
         if not isinstance(size_args, list):
             kind = type(size_args).__name__
@@ -76,3 +74,37 @@ class ROCmTemplateKernel(Kernel):
                 "'ROCmTemplateKernel' object has no attribute 'signature'",
             )
         return signature
+
+
+HOOK_DOCS = {
+    "def_kernel": "The kernel signature `int NAME(params, size_args, runtime args,size_t* "
+    "workspace_size, uint8_t* workspace, hipStream_t stream)` (write `PT_EXPORT` "
+    "before it). `input_reorder == [2, 0, 1]` is rewritten to `[4, 0, 1, 2, 3]`.",
+    "get_signature": "The signature the last def_kernel() call produced.",
+    "arg_name": "The parameter name def_kernel gave a node (None if it has none).",
+}
+ATTRIBUTES = frozenset(
+    {"kernel_name", "args", "named_nodes", "runtime_arg_info", "runtime_arg_values", "signature"}
+)
+DROPPED_SIZE_HOOKS = (
+    "torch 2.13 dropped it: pass sizes through def_kernel(size_args=[…]) and compute them in the kernel"
+)
+
+PROFILE = Profile(
+    name="rocm-2.13",
+    torch="2.13",
+    description="torch 2.13's ROCmTemplateKernel",
+    kernel_class=ROCmTemplateKernel,
+    hook_docs=HOOK_DOCS,
+    dtypes=DTYPES_2_13,
+    dtype_table=DTYPE_TO_ROCM_TYPE_2_13,
+    index_type="int64_t",
+    exports_pt_export=False,
+    runtime_args=True,
+    scalar_call_args=True,
+    reorder_rewrite=ReorderRewrite((2, 0, 1), (4, 0, 1, 2, 3)),
+    reorder_length_text="",  # a bare `assert len(inputs) == len(input_reorder)`
+    dropped_hooks={"size": DROPPED_SIZE_HOOKS, "check_not_null": DROPPED_SIZE_HOOKS},
+    amd_compile_flags=seed.AMD_COMPILE_FLAGS,
+    attributes=ATTRIBUTES,
+)

@@ -34,10 +34,11 @@ def register(server: RocmLanguageServer) -> None:
         """``arguments``: ``[uri]`` of the active document, or nothing for the settings' default."""
         uri = arguments[0] if arguments else None
         profile = ls.settings.profile or DEFAULT_PROFILE
+        reason = "from the profile setting" if ls.settings.profile else "the default"
         if isinstance(uri, str) and analysable(uri) and ls.is_open(uri):
             snapshot = await ls.snapshot(uri)
             if snapshot is not None:
-                profile = snapshot.analysis.profile
+                profile, reason = snapshot.analysis.profile, snapshot.analysis.profile_reason
         settings = ls.gpu_settings
         found = await asyncio.to_thread(backend, settings.get("compiler"), settings.get("arch"))
-        return {"profile": profile, "backend": found, "held": ls.held()}
+        return {"profile": profile, "profileReason": reason, "backend": found, "held": ls.held()}
