@@ -29,7 +29,9 @@ context manager, as ``ROCmTemplate.generate()`` does.
 Two kinds of input:
 
   * hook-level cases, ``tests/exactness/cases.json`` (format below);
-  * template files, ``templates/*.hip.jinja``: the header (TOML in the leading
+  * template files, ``templates/*.hip.jinja`` and ``tests/exactness/templates/*.hip.jinja``
+    (those exist for the data only; a header whose profile needs a later torch, e.g.
+    ``rocm-2.15``, is not rendered by an older one): the header (TOML in the leading
     ``{#- rocm-lsp … -#}`` comment) gives the profile, kernel name, runtime arguments, nodes and
     variables; the whole file is rendered through Inductor's own Jinja environment
     (``KernelTemplate._template_from_string``), as ``rocm-lsp render FILE`` claims to, and again
@@ -58,6 +60,7 @@ Case format (a JSON list of cases, or ``{"cases": [...]}``)::
   {
     "id": "plain_gemm",
     "impl": "rocm" | "seed" | "cutlass",            # default "rocm"
+    "min_torch": "2.14",                             # optional: not run on an older torch
     "kernel_name": "rocm_ck_gemm_template",          # default "KERNEL_NAME"
     "runtime_arg_info": [{"name": "kBatch", "ty": "int32_t"}],   # default []
     "runtime_arg_values": [1],                       # default []
@@ -152,7 +155,17 @@ REFS = {"DTYPE_TO_ROCM_TYPE": DTYPE_TO_ROCM_TYPE, "DTYPE_TO_CPP": DTYPE_TO_CPP}
 ALIASES = {"start": "start_index", "end": "end_index", "default": "default_value"}
 NODE_KEYS = {"node"}
 NODE_LIST_KEYS = {"inputs", "outputs"}
-PROFILE_TO_IMPL = {"seed": "seed", "rocm-2.13": "rocm"}
+PROFILE_TO_IMPL = {"seed": "seed", "rocm-2.13": "rocm", "rocm-2.15": "rocm", "rocm-2.14": "rocm"}
+# Profiles of a later torch: templates declaring them are not recorded with an older one.
+PROFILE_MIN_TORCH = {"rocm-2.15": "2.14", "rocm-2.14": "2.14"}
+EXACTNESS_TEMPLATES = EXACTNESS / "templates"  # templates that exist for the exactness data only
+
+
+def torch_older_than(version):
+    """Whether the installed torch is older than ``version`` ("2.14")."""
+    have = tuple(int(x) for x in version_tag(torch.__version__).split(".")[:2])
+    return have < tuple(int(x) for x in version.split("."))
+
 
 _seed_cexpr = CppPrinter().doprint
 
@@ -516,7 +529,11 @@ def record_template(path):
     source = path.read_text(encoding="utf-8")
     renders = {}
     modes = ["dynamic"] + (["static"] if read_header(source).get("shapes") else [])
+    needs = PROFILE_MIN_TORCH.get(read_header(source).get("profile", "seed"))
     for mode in modes:
+        if needs is not None and torch_older_than(needs):
+            renders[mode] = {"not_in_this_torch": f"needs torch >= {needs}"}
+            continue
         try:
             renders[mode] = {"result": render_template(source, static=mode == "static")}
         except CaseError as e:
@@ -531,6 +548,22 @@ def record_template(path):
 
 
 # -- the recording ----------------------------------------------------------------------------
+
+
+def default_templates():
+    return [*sorted(TEMPLATES.glob("*.hip.jinja")), *sorted(EXACTNESS_TEMPLATES.glob("*.hip.jinja"))]
+
+
+def run_case_if_supported(case):
+    """``run_case``, unless the case needs a later torch (its ``min_torch``)."""
+    needs = case.get("min_torch")
+    if needs is not None and torch_older_than(needs):
+        return {
+            "id": case.get("id"),
+            "impl": case.get("impl", "rocm"),
+            "not_in_this_torch": f"needs torch >= {needs}",
+        }
+    return run_case(case)
 
 
 def load_cases(path):
@@ -555,7 +588,7 @@ def record(cases_path, template_paths):
         "torch_git_version": getattr(torch.version, "git_version", None),
         "recorder": "scripts/record_exactness.py",
         "cases_sha256": hashlib.sha256(cases_bytes).hexdigest(),
-        "results": [run_case(c) for c in load_cases(cases_path)],
+        "results": [run_case_if_supported(c) for c in load_cases(cases_path)],
         "templates": [record_template(Path(p)) for p in template_paths],
     }
 
@@ -578,10 +611,13 @@ def main(argv=None):
         text = sys.stdin.read() if ns.run == "-" else Path(ns.run).read_text(encoding="utf-8")
         data = json.loads(text)
         cases = data["cases"] if isinstance(data, dict) else data
-        doc = {"torch_version": torch.__version__, "results": [run_case(c) for c in cases]}
+        doc = {"torch_version": torch.__version__, "results": [run_case_if_supported(c) for c in cases]}
         sys.stdout.write(dumps(doc))
         return 0
-    templates = ns.templates or sorted(TEMPLATES.glob("*.hip.jinja"))
+    templates = ns.templates or [
+        *sorted(TEMPLATES.glob("*.hip.jinja")),
+        *sorted(EXACTNESS_TEMPLATES.glob("*.hip.jinja")),
+    ]
     if ns.render:
         doc = {"torch_version": torch.__version__, "templates": [record_template(p) for p in templates]}
         sys.stdout.write(dumps(doc))

@@ -10,17 +10,33 @@ from typing import Any
 
 import jinja2
 
-from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_ROCM_TYPE_2_13, canonical_dtype
+from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_CPP_2_15, canonical_dtype
 from rocm_lsp.core.ir import IRNode, make_node
 from rocm_lsp.core.jinja_env import environment, inductor_syntax_message
 from rocm_lsp.core.kernel import HookError, TemplateKernel
 from rocm_lsp.core.kernel_args import DtypeKeyError
-from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.core.profiles import PROFILES, profile_for_torch
 from rocm_lsp.core.sizes import parse_size
 
-IMPL_TO_PROFILE = {"seed": "seed", "rocm": "rocm-2.13"}
+REFERENCE_TORCH = "2.13.0"  # the torch the seed impl's hook bodies are recorded on
+IMPLS = ("seed", "rocm")  # the oracle's impls that are rocm-lsp profiles
 ALIASES = {"start": "start_index", "end": "end_index", "default": "default_value"}
-REFS = {"DTYPE_TO_ROCM_TYPE": DTYPE_TO_ROCM_TYPE_2_13, "DTYPE_TO_CPP": DTYPE_TO_CPP_2_13}
+# That torch's cpp_utils.DTYPE_TO_CPP, by the profile that stands for it.
+DTYPE_TO_CPP = {"rocm-2.13": DTYPE_TO_CPP_2_13, "rocm-2.15": DTYPE_TO_CPP_2_15}
+
+
+def profile_of(impl: str, torch: str = REFERENCE_TORCH) -> str:
+    """The profile a case's impl is compared with, for a recording of ``torch``."""
+    rocm = profile_for_torch(torch)
+    assert rocm is not None, f"no profile stands for torch {torch}"
+    return "seed" if impl == "seed" else rocm
+
+
+def _refs(torch: str) -> dict[str, dict[str, str]]:
+    rocm = profile_of("rocm", torch)
+    return {"DTYPE_TO_ROCM_TYPE": PROFILES[rocm].dtype_table, "DTYPE_TO_CPP": DTYPE_TO_CPP[rocm]}
+
+
 # The class name in messages that name the kernel's type.
 KERNEL_CLASS = "ROCmTemplateKernel"
 # torch 2.13 torch/_inductor/codegen/cpp_utils.py INDEX_TYPE.
@@ -29,7 +45,7 @@ INDEX_TYPE_2_13 = "int64_t"
 
 def supported(case: dict) -> bool:
     """Cases of profiles rocm-lsp implements (the CUTLASS sibling is not one)."""
-    return case.get("impl", "rocm") in IMPL_TO_PROFILE
+    return case.get("impl", "rocm") in IMPLS
 
 
 def build_nodes(case: dict) -> dict[str, IRNode]:
@@ -45,30 +61,30 @@ def build_nodes(case: dict) -> dict[str, IRNode]:
     return nodes
 
 
-def _resolve(value: Any, nodes: dict[str, IRNode]) -> Any:
+def _resolve(value: Any, nodes: dict[str, IRNode], torch: str) -> Any:
     if isinstance(value, dict) and set(value) == {"node"}:
         return None if value["node"] is None else nodes[value["node"]]
     if isinstance(value, dict) and set(value) == {"$ref"}:
-        return REFS[value["$ref"]]
+        return _refs(torch)[value["$ref"]]
     if isinstance(value, list):
-        return [_resolve(v, nodes) for v in value]
+        return [_resolve(v, nodes, torch) for v in value]
     return value
 
 
-def _call(kernel: TemplateKernel, call: dict, nodes: dict[str, IRNode]) -> Any:
+def _call(kernel: TemplateKernel, call: dict, nodes: dict[str, IRNode], torch: str) -> Any:
     name = call["call"]
     if name == "$render":
-        context = {k: _resolve(v, nodes) for k, v in call.get("context", {}).items()}
+        context = {k: _resolve(v, nodes, torch) for k, v in call.get("context", {}).items()}
         return environment().from_string(call["source"]).render(kernel=kernel, **context)
     if name == "args.cpp_argdefs":
-        # The oracle calls torch 2.13's KernelArgs.cpp_argdefs directly, for either impl:
-        # its size arguments are 2.13's cpp_utils.INDEX_TYPE ("int64_t"), not the profile's.
-        table = _resolve(call.get("kwargs", {}).get("dtype_to_cpp_type"), nodes)
+        # The oracle calls torch's KernelArgs.cpp_argdefs directly, for either impl: its size
+        # arguments are cpp_utils.INDEX_TYPE ("int64_t" since 2.13), not the profile's.
+        table = _resolve(call.get("kwargs", {}).get("dtype_to_cpp_type"), nodes, torch)
         defs, calls, types = kernel.args.cpp_argdefs(
-            table or DTYPE_TO_CPP_2_13, INDEX_TYPE_2_13, lambda n: kernel._buffers[n].dtype_name
+            table or _refs(torch)["DTYPE_TO_CPP"], INDEX_TYPE_2_13, lambda n: kernel._buffers[n].dtype_name
         )
         return (defs, calls, types)
-    args = [_resolve(a, nodes) for a in call.get("args", [])]
+    args = [_resolve(a, nodes, torch) for a in call.get("args", [])]
     kwargs: dict[str, Any] = {}
     for key, value in call.items():
         if key in ("call", "args", "kwargs", "comment"):
@@ -81,7 +97,7 @@ def _call(kernel: TemplateKernel, call: dict, nodes: dict[str, IRNode]) -> Any:
         else:
             kwargs[key] = value
     for key, value in call.get("kwargs", {}).items():
-        kwargs[ALIASES.get(key, key)] = _resolve(value, nodes)
+        kwargs[ALIASES.get(key, key)] = _resolve(value, nodes, torch)
     if not hasattr(kernel, name):
         raise AttributeError(f"'{KERNEL_CLASS}' object has no attribute '{name}'")
     return getattr(kernel, name)(*args, **kwargs)
@@ -107,8 +123,9 @@ def error_record(exc: BaseException, source: str = "") -> dict[str, str]:
     return {"type": type(exc).__name__, "message": str(exc)}
 
 
-def run_case(case: dict) -> dict:
-    profile = PROFILES[IMPL_TO_PROFILE[case.get("impl", "rocm")]]
+def run_case(case: dict, torch: str = REFERENCE_TORCH) -> dict:
+    """The case through the profile that stands for ``torch`` (the seed impl: the seed profile)."""
+    profile = PROFILES[profile_of(case.get("impl", "rocm"), torch)]
     nodes = build_nodes(case)
     # Every runtime_arg_info entry is a parameter, however many values there are.
     values = case.get("runtime_arg_values", [])
@@ -121,7 +138,7 @@ def run_case(case: dict) -> dict:
     for call in case.get("calls", []):
         record: dict[str, Any] = {"call": call["call"]}
         try:
-            value = _call(kernel, call, nodes)
+            value = _call(kernel, call, nodes, torch)
             record["result"] = _encode(value)
             if value is not None and not isinstance(value, str):
                 record["result_type"] = type(value).__name__

@@ -18,18 +18,26 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rocm_lsp.core.dtypes import DTYPE_TO_CPP_SEED, DTYPE_TO_ROCM_TYPE_2_13, DTYPES_2_13
+from rocm_lsp.core.profiles import PROFILES, profile_for_torch
 
 IMPLS = ("seed", "rocm")
 
 # -- dtypes ------------------------------------------------------------------------------
 
-VALID_DTYPES = {
-    "seed": sorted(DTYPE_TO_CPP_SEED),
-    "rocm": sorted(DTYPE_TO_ROCM_TYPE_2_13),
-}
-# Dtypes torch 2.13 has that the profile's table lacks (def_kernel raises KeyError for them).
-INVALID_DTYPES = {impl: sorted(DTYPES_2_13 - set(VALID_DTYPES[impl])) for impl in IMPLS}
+REFERENCE_TORCH = "2.13.0"
+
+
+def valid_dtypes(impl: str, torch: str) -> list[str]:
+    """Dtypes the impl's table maps, as that torch's profile has them."""
+    profile = PROFILES["seed" if impl == "seed" else str(profile_for_torch(torch))]
+    return sorted(profile.dtype_table)
+
+
+def invalid_dtypes(impl: str, torch: str) -> list[str]:
+    """Dtypes that torch has and the impl's table lacks (def_kernel raises KeyError for them)."""
+    return sorted(PROFILES[str(profile_for_torch(torch))].dtypes - set(valid_dtypes(impl, torch)))
+
+
 # Other spellings torch accepts for a dtype (the header accepts them too).
 DTYPE_SPELLINGS = ["half", "float", "double", "long", "int", "torch.float16", "torch.bfloat16"]
 
@@ -120,12 +128,13 @@ NODE_NAMES = ["X", "W", "Bias", "Y", "A", "arg0_1", "arg1_1", "buf_out", "o"]
 
 
 @st.composite
-def node_spec(draw: st.DrawFn, name: str, impl: str) -> dict[str, Any]:
+def node_spec(draw: st.DrawFn, name: str, impl: str, torch: str = REFERENCE_TORCH) -> dict[str, Any]:
     dice = draw(st.integers(0, 19))
-    if dice < 16:
-        dtype = draw(st.sampled_from(VALID_DTYPES[impl]))
+    invalid = invalid_dtypes(impl, torch)
+    if dice < 16 or not invalid:
+        dtype = draw(st.sampled_from(valid_dtypes(impl, torch)))
     elif dice < 18:
-        dtype = draw(st.sampled_from(INVALID_DTYPES[impl]))
+        dtype = draw(st.sampled_from(invalid))
     else:
         dtype = draw(st.sampled_from(DTYPE_SPELLINGS))
     rank = draw(st.sampled_from([0, 1, 1, 2, 2, 2, 3, 3, 4]))
@@ -379,7 +388,7 @@ RUNTIME_ARGS = [{"name": "kBatch", "ty": "int32_t"}, {"name": "splitK", "ty": "i
 
 
 @st.composite
-def case(draw: st.DrawFn) -> dict[str, Any]:
+def case(draw: st.DrawFn, torch: str = REFERENCE_TORCH) -> dict[str, Any]:
     impl = draw(st.sampled_from(IMPLS))
     names = draw(st.lists(st.sampled_from(NODE_NAMES), min_size=1, max_size=4, unique=True))
     out: dict[str, Any] = {"impl": impl}
@@ -388,15 +397,17 @@ def case(draw: st.DrawFn) -> dict[str, Any]:
         info = RUNTIME_ARGS[: draw(st.integers(1, 2))]
         out["runtime_arg_info"] = info
         out["runtime_arg_values"] = [1, 4][: draw(st.sampled_from([len(info), len(info), 0]))]
-    out["nodes"] = [draw(node_spec(name, impl)) for name in names]
+    out["nodes"] = [draw(node_spec(name, impl, torch)) for name in names]
     out["calls"] = draw(st.lists(call(impl, names), min_size=1, max_size=6))
     return out
 
 
-def batch(min_size: int, max_size: int) -> st.SearchStrategy[list[dict[str, Any]]]:
-    """A list of cases with unique ids ``g0``, ``g1``, … (ids are assigned in order)."""
+def batch(
+    min_size: int, max_size: int, torch: str = REFERENCE_TORCH
+) -> st.SearchStrategy[list[dict[str, Any]]]:
+    """A list of cases for ``torch`` with unique ids ``g0``, ``g1``, … (assigned in order)."""
 
     def number(cases: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return [{"id": f"g{i}", **c} for i, c in enumerate(cases)]
 
-    return st.lists(case(), min_size=min_size, max_size=max_size).map(number)
+    return st.lists(case(torch), min_size=min_size, max_size=max_size).map(number)

@@ -19,6 +19,7 @@ byte-identical.
 from __future__ import annotations
 
 import copy
+import functools
 import json
 import os
 import re
@@ -28,6 +29,7 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parent.parent
 EXACTNESS = REPO / "tests" / "exactness"
+EXACTNESS_TEMPLATES = EXACTNESS / "templates"  # templates that exist for the exactness data only
 CASES_FILE = EXACTNESS / "cases.json"
 # The torch release rocm-lsp's profiles model; its recording must exist and be current.
 REFERENCE_TORCH = "2.13.0"
@@ -148,6 +150,20 @@ def oracle_python() -> str | None:
         return env
     local = REPO / ".oracle" / "bin" / "python"
     return str(local) if local.exists() else None
+
+
+@functools.cache
+def oracle_torch(python: str) -> str:
+    """The torch release (``2.15.0``) the oracle python has."""
+    done = subprocess.run(
+        [python, "-c", "import torch; print(torch.__version__)"],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONWARNINGS": "ignore"},
+        check=True,
+    )
+    return done.stdout.strip().splitlines()[-1].split("+", 1)[0]
 
 
 def oracle_script() -> Path:
