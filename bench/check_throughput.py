@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 from gen_corpus import generate
-from rocm_lsp.core.check import check_file, discover
+from rocm_lsp.core.workspace.check import check_file, discover
 
 AIM_FILES_PER_S = 500.0
 REPO = Path(__file__).resolve().parent.parent

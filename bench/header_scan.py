@@ -73,7 +73,8 @@ def _one(impl: str, case: str, n: int) -> float:
     """Seconds for one call (the best of up to three, as long as they stay short)."""
     sys.path.insert(0, str(REPO / "server"))
     if impl == "new":
-        from rocm_lsp.core import header, text
+        from rocm_lsp.core import text
+        from rocm_lsp.core.engine import header
     else:
         header = _load("header", Path(impl) / "header.py", "old_rocm_lsp_header")
         text = _load("text", Path(impl) / "text.py", "old_rocm_lsp_text")

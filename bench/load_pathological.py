@@ -37,8 +37,8 @@ from lsp_latency import pct  # noqa: E402
 ONE_CASE = """
 import json, resource, sys, time
 from pathlib import Path
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.check import check_file
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.workspace.check import check_file
 analyze('{#- rocm-lsp\\n[nodes]\\nX = { dtype = "float16", size = ["s0"] }\\n-#}{{ kernel.size(X, 0) }}')
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 start = time.perf_counter()

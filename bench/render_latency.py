@@ -40,10 +40,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from gen_corpus import make_template
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.header import parse_header
-from rocm_lsp.core.render import compile_template, render
-from rocm_lsp.core.structure import outline
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.engine.header import parse_header
+from rocm_lsp.core.engine.render import compile_template, render
+from rocm_lsp.core.engine.structure import outline
 from rocm_lsp.core.text import LineIndex
 
 AIM_MS = 5.0
@@ -52,7 +52,7 @@ REPO = Path(__file__).resolve().parent.parent
 COLD_SCRIPT = """
 import json, sys, time
 start = time.perf_counter()
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 imported = time.perf_counter()
 analysis = analyze(sys.stdin.read())
 done = time.perf_counter()

@@ -25,8 +25,8 @@ import statistics
 import time
 from pathlib import Path
 
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.render import render
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.engine.render import render
 
 TEMPLATES = sorted((Path(__file__).resolve().parents[1] / "templates").glob("*.hip.jinja"))
 

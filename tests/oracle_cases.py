@@ -10,13 +10,13 @@ from typing import Any
 
 import jinja2
 
-from rocm_lsp.core.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_CPP_2_15, canonical_dtype
-from rocm_lsp.core.ir import IRNode, make_node
-from rocm_lsp.core.jinja_env import environment, inductor_syntax_message
-from rocm_lsp.core.kernel import HookError, TemplateKernel
-from rocm_lsp.core.kernel_args import DtypeKeyError
-from rocm_lsp.core.profiles import PROFILES, profile_for_torch
-from rocm_lsp.core.sizes import parse_size
+from rocm_lsp.core.engine.jinja_env import environment, inductor_syntax_message
+from rocm_lsp.core.model.dtypes import DTYPE_TO_CPP_2_13, DTYPE_TO_CPP_2_15, canonical_dtype
+from rocm_lsp.core.model.ir import IRNode, make_node
+from rocm_lsp.core.model.kernel import HookError, TemplateKernel
+from rocm_lsp.core.model.kernel_args import DtypeKeyError
+from rocm_lsp.core.model.profiles import PROFILES, profile_for_torch
+from rocm_lsp.core.model.sizes import parse_size
 
 REFERENCE_TORCH = "2.13.0"  # the torch the seed impl's hook bodies are recorded on
 IMPLS = ("seed", "rocm")  # the oracle's impls that are rocm-lsp profiles

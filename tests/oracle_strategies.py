@@ -1,7 +1,7 @@
 """Hypothesis strategies for random cases in ``scripts/record_exactness.py``'s case format.
 
 A case has random nodes (dtypes from the profile's table, now and then one it lacks;
-sizes mixing integers and symbolic expressions in the grammar of ``core/sizes.py``;
+sizes mixing integers and symbolic expressions in the grammar of ``core/model/sizes.py``;
 optional strides and offsets) and a random sequence of hook calls, with the arguments a
 template author gets wrong: names_str with odd whitespace, trailing commas, duplicates or
 the wrong count; input_reorder permutations, ``[2, 0, 1]``, wrong lengths, out-of-range
@@ -18,7 +18,7 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from rocm_lsp.core.profiles import PROFILES, profile_for_torch
+from rocm_lsp.core.model.profiles import PROFILES, profile_for_torch
 
 IMPLS = ("seed", "rocm")
 
@@ -52,7 +52,7 @@ RARE_SYMBOLS = ["N", "K", "S3", "ps0", "zuf0", "seed", "ks0", "x", "s10", "U1"]
 RARE_SYMBOLS += ["S", "E", "sin", "_x"]
 SMALL_INTS = [0, 1, 1, 2, 3, 4, 7, 8, 16, 32, 64, 64, 128, 256, 1000, 1024, 4096]
 BIG_INTS = [2**31 - 1, 2**31, 2**32, 2**40, 2**62, 2**63 - 1]
-# Expression shapes over one to three symbols; only what core/sizes.py parses.
+# Expression shapes over one to three symbols; only what core/model/sizes.py parses.
 TEMPLATES = [
     "{a}",
     "{a}",
@@ -95,7 +95,7 @@ def symbol(draw: st.DrawFn) -> str:
 
 
 def _deep(draw: st.DrawFn, depth: int) -> str:
-    """A random expression tree, fully parenthesised, in the grammar of core/sizes.py."""
+    """A random expression tree, fully parenthesised, in the grammar of core/model/sizes.py."""
     op = draw(st.sampled_from(["leaf", "leaf", "+", "-", "*", "*", "**", "neg"]))
     if depth == 0 or op == "leaf":
         if draw(st.booleans()):

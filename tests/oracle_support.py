@@ -83,7 +83,7 @@ _SEED_CLASS = re.compile(r"\bSeedROCmTemplateKernel\b")
 #     script's (run as __main__, or imported as record_exactness) and rocm-lsp's profiles.
 _KERNEL_OBJECT = re.compile(
     r"'(?:torch\._inductor\.codegen\.rocm\.rocm_kernel|__main__|record_exactness"
-    r"|rocm_lsp\.core\.profiles\.(?:seed|rocm_2_13))\.ROCmTemplateKernel object'"
+    r"|rocm_lsp\.core\.model\.profiles\.(?:seed|rocm_2_13))\.ROCmTemplateKernel object'"
 )
 KERNEL_OBJECT = "'<kernel module>.ROCmTemplateKernel object'"
 

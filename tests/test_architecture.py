@@ -37,9 +37,9 @@ def test_core_never_evals() -> None:
 
 
 def test_no_module_outside_the_registry_compares_profile_names() -> None:
-    """Version-specific behaviour lives in the Profile objects (core/profiles/): nothing else
+    """Version-specific behaviour lives in the Profile objects (core/model/profiles/): nothing else
     compares a profile name (``== "rocm-2.13"``, ``in ("seed", …)``, ``match``)."""
-    from rocm_lsp.core.profiles import all_names
+    from rocm_lsp.core.model.profiles import all_names
 
     names = set(all_names())
     package = CORE.parent
@@ -59,4 +59,55 @@ def test_no_module_outside_the_registry_compares_profile_names() -> None:
                 if node.value.value in names:
                     offenders.append(f"{path.relative_to(package)}:{node.lineno}: case {node.value.value!r}")
     # Inductor's KernelArgs.size() special-cases the symbol named "seed" (the RNG seed offset)
-    assert offenders == ["core/kernel_args.py:22: 'seed'"]
+    assert offenders == ["core/model/kernel_args.py:22: 'seed'"]
+
+
+# What each part of the core must never import (its package docstring says the same).
+NEVER = {
+    "model": ("jinja2", "rocm_lsp.core.engine", "rocm_lsp.core.pymodules", "rocm_lsp.core.features",
+              "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
+    "engine": ("rocm_lsp.core.features", "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
+    "pymodules": ("rocm_lsp.core.features", "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
+    "features": ("rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
+    "workspace": ("rocm_lsp.lsp", "pygls", "lsprotocol"),
+}  # fmt: skip
+
+
+def _imports(path: Path) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            found += [(node.lineno, a.name) for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            found += [(node.lineno, node.module)] + [
+                (node.lineno, f"{node.module}.{a.name}") for a in node.names
+            ]
+    return found
+
+
+def test_each_part_of_the_core_keeps_its_never_arrows() -> None:
+    offenders = []
+    for part, banned in NEVER.items():
+        for path in sorted((CORE / part).rglob("*.py")):
+            for line, name in _imports(path):
+                if any(name == b or name.startswith(b + ".") for b in banned):
+                    offenders.append(f"{path.relative_to(CORE)}:{line}: {name}")
+    assert offenders == []
+
+
+def test_features_never_open_files() -> None:
+    """Features work on the text they are given (the workspace reads files)."""
+    offenders = []
+    for path in sorted((CORE / "features").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            call = node.func if isinstance(node, ast.Call) else None
+            name = (
+                call.id
+                if isinstance(call, ast.Name)
+                else call.attr
+                if isinstance(call, ast.Attribute)
+                else ""
+            )
+            if name in ("open", "read_text", "read_bytes", "write_text", "write_bytes"):
+                offenders.append(f"{path.relative_to(CORE)}:{node.lineno}: {name}")
+    assert offenders == []

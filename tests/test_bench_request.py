@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 from rocm_lsp.gpu.bench_request import BenchSetupError, make_request, scalar_ctype
 
 REPO = Path(__file__).resolve().parent.parent

@@ -185,7 +185,7 @@ def test_bad_input_gives_a_message_never_a_traceback(tmp_path: Path) -> None:
 
 def test_cli_choice_lists_match_the_engine() -> None:
     from rocm_lsp.cli import FORMAT_NAMES, PROFILE_NAMES
-    from rocm_lsp.core.profiles import all_names
+    from rocm_lsp.core.model.profiles import all_names
     from rocm_lsp.report_formats import FORMATS
 
     assert all_names() == PROFILE_NAMES

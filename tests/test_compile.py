@@ -55,7 +55,7 @@ def test_parse_ptxas_resources() -> None:
 
 def test_ck_is_amd_only() -> None:
     source = (REPO / "templates" / "ck_universal_gemm.hip.jinja").read_text()
-    from rocm_lsp.core.analysis import analyze
+    from rocm_lsp.core.engine.analysis import analyze
 
     rendered = analyze(source).rendered.text
     assert "Composable Kernel" in amd_only_reason(rendered)

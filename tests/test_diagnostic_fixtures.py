@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from rocm_lsp.core.analysis import MAX_TEMPLATE_BYTES, analyze, decode, unreadable
 from rocm_lsp.core.diagnostics import RULES, Severity
+from rocm_lsp.core.engine.analysis import MAX_TEMPLATE_BYTES, analyze, decode, unreadable
 
 FIXTURES = Path(__file__).parent / "fixtures" / "diagnostics"
 PATHS = sorted(FIXTURES.glob("*.hip.jinja"))

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from rocm_lsp.core.analysis import analyze, decode, unreadable
 from rocm_lsp.core.diagnostics import RULES
-from rocm_lsp.core.python_templates import analyze_python
+from rocm_lsp.core.engine.analysis import analyze, decode, unreadable
+from rocm_lsp.core.pymodules.python_templates import analyze_python
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 _HEADING = re.compile(r"^## (RL\d+)\b(.*)$", re.M)
@@ -104,7 +104,7 @@ def test_rl100_report_is_what_the_engine_says() -> None:
 
 def test_rl199_report_is_what_check_says(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The RL199 example: a template whose analysis raised ``AttributeError``."""
-    from rocm_lsp.core import check
+    from rocm_lsp.core.workspace import check
     from rocm_lsp.report_formats import concise
 
     def failing(text: str, profile: str | None = None) -> None:

@@ -13,9 +13,9 @@ import pytest
 from lsprotocol import types as lsp
 
 from rocm_lsp import cli
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.completion import completions_at
-from rocm_lsp.core.hover import hover_at
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.features.completion import completions_at
+from rocm_lsp.core.features.hover import hover_at
 from rocm_lsp.core.text import LineIndex
 from rocm_lsp.lsp import convert
 

@@ -3,7 +3,7 @@
 The page marks each example with an HTML comment before its fenced block:
 
 * ``<!-- full template: no findings -->`` before a ``jinja`` block: ``rocm-lsp check``'s engine
-  (:func:`rocm_lsp.core.analysis.analyze`) reports nothing for it;
+  (:func:`rocm_lsp.core.engine.analysis.analyze`) reports nothing for it;
 * ``<!-- full template: findings below -->``: it reports exactly the lines of the next ``text``
   block, as ``check`` prints them (file ``example.hip.jinja``);
 * ``<!-- render of the template above -->`` / ``<!-- render --static of the template above -->``
@@ -11,7 +11,7 @@ The page marks each example with an HTML comment before its fenced block:
   text (the block adds the one newline a fence needs).
 
 Every ``toml`` block is a header fragment that must read without findings; the dtype table is
-the profiles' tables; the size grammar is :mod:`rocm_lsp.core.sizes`'s. With a torch oracle
+the profiles' tables; the size grammar is :mod:`rocm_lsp.core.model.sizes`'s. With a torch oracle
 (``bash scripts/setup-oracle.sh``), the rendered outputs are also checked against real torch.
 """
 
@@ -23,11 +23,11 @@ from pathlib import Path
 import pytest
 
 from oracle_support import ORACLE_HELP, oracle_python, render_with_torch
-from rocm_lsp.core import sizes
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.dtypes import DTYPES
-from rocm_lsp.core.header import BENCH_KEYS, NODE_KEYS, TOP_LEVEL_KEYS, parse_header
-from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.engine.header import BENCH_KEYS, NODE_KEYS, TOP_LEVEL_KEYS, parse_header
+from rocm_lsp.core.model import sizes
+from rocm_lsp.core.model.dtypes import DTYPES
+from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import LineIndex
 
 DOC = Path(__file__).resolve().parent.parent / "docs" / "template-format.md"
@@ -143,7 +143,9 @@ def test_dtype_table_is_the_profiles_tables() -> None:
             break
         cells = [c.strip() for c in line.strip("|").split("|")]
         rows[cells[0].strip("`")] = cells[1:]
-    assert list(rows) == list(DTYPES), "the dtype table's rows must be rocm_lsp.core.dtypes.DTYPES, in order"
+    assert list(rows) == list(DTYPES), (
+        "the dtype table's rows must be rocm_lsp.core.model.dtypes.DTYPES, in order"
+    )
     for name, cells in rows.items():
         for column, shown in zip(columns, cells):
             real = _dtype_table(PROFILES[column]).get(name)

@@ -31,8 +31,8 @@ from oracle_support import (
     recording_path,
     recordings,
 )
-from rocm_lsp.core.analysis import analyze
 from rocm_lsp.core.diagnostics import Severity
+from rocm_lsp.core.engine.analysis import analyze
 
 
 def _load() -> tuple[list[dict], dict[str, dict]]:

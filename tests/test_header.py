@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rocm_lsp.core.header import parse_header
+from rocm_lsp.core.engine.header import parse_header
 from rocm_lsp.core.text import LineIndex
 
 

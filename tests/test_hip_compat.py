@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 
 REPO = Path(__file__).resolve().parent.parent
 HIP_COMPAT = REPO / "server" / "rocm_lsp" / "gpu" / "hip_compat"

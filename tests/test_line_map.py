@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from rocm_lsp.core.analysis import Analysis, analyze
-from rocm_lsp.core.line_map import LineMap, line_map, with_line_directives
+from rocm_lsp.core.engine.analysis import Analysis, analyze
+from rocm_lsp.core.engine.line_map import LineMap, line_map, with_line_directives
 
 TEMPLATES = sorted((Path(__file__).resolve().parent.parent / "templates").glob("*.hip.jinja"))
 FILENAME = "template.hip.jinja"

@@ -53,7 +53,7 @@ from oracle_support import (
     report,
     run_oracle,
 )
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 
 pytestmark = pytest.mark.oracle
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.hover import hover_at
-from rocm_lsp.core.profiles import PROFILES, canonical_profile, profile_for_torch
-from rocm_lsp.core.torch_tree import ProfileChoice, declared_torch_version, python_profile
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.features.hover import hover_at
+from rocm_lsp.core.model.profiles import PROFILES, canonical_profile, profile_for_torch
+from rocm_lsp.core.workspace.torch_tree import ProfileChoice, declared_torch_version, python_profile
 from rocm_lsp.gpu.toolchain import Toolchain, flags
 
 MODULE = Path("torch/_inductor/codegen/rocm/ck_universal_gemm_template.py")

@@ -17,10 +17,10 @@ from pathlib import Path
 import pytest
 
 from cli_support import run_cli
-from rocm_lsp.core.check import check_file, discover
 from rocm_lsp.core.diagnostics import Severity
-from rocm_lsp.core.python_templates import analyze_python, holds_templates
+from rocm_lsp.core.pymodules.python_templates import analyze_python, holds_templates
 from rocm_lsp.core.text import LineIndex
+from rocm_lsp.core.workspace.check import check_file, discover
 from torch_sources import TorchSourcesNotFound, copy_rocm_modules
 
 # torch 2.13's real findings: five warnings, all on the one gemm_template render call of

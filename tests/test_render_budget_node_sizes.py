@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import pytest
 
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 
 HEADER = """{#- rocm-lsp
 [nodes]

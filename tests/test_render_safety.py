@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 
 HEADER = """{#- rocm-lsp
 [nodes]

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from rocm_lsp.core import symbolic
-from rocm_lsp.core.sizes import SizeSyntaxError, evaluate, parse_size
+from rocm_lsp.core.model import symbolic
+from rocm_lsp.core.model.sizes import SizeSyntaxError, evaluate, parse_size
 
 
 @pytest.mark.parametrize(

@@ -7,8 +7,8 @@ import sys
 from pathlib import Path
 
 from rocm_lsp import __version__
-from rocm_lsp.core.config import PROFILE_NAMES, SEVERITIES, Settings, from_mapping, load_pyproject
 from rocm_lsp.core.diagnostics import Severity
+from rocm_lsp.core.workspace.config import PROFILE_NAMES, SEVERITIES, Settings, from_mapping, load_pyproject
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
 # analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
@@ -115,7 +115,7 @@ def _printable(text: object) -> str:
 def _read_template(path: Path) -> str | int:
     """The file's text, or the exit code after saying why it cannot be used (regular files
     only, at most ``MAX_TEMPLATE_BYTES`` read: ``core.files.read_text_file``)."""
-    from rocm_lsp.core.files import read_text_file
+    from rocm_lsp.core.workspace.files import read_text_file
 
     try:
         text, problem = read_text_file(path)
@@ -129,8 +129,8 @@ def _read_template(path: Path) -> str | int:
 
 
 def _compile(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.check import FileReport
     from rocm_lsp.core.text import LineIndex
+    from rocm_lsp.core.workspace.check import FileReport
     from rocm_lsp.gpu.build import build
     from rocm_lsp.report_formats import FORMATS
 
@@ -230,7 +230,7 @@ def _serve(args: argparse.Namespace) -> int:
     from rocm_lsp.lsp.server import build_server
 
     server = build_server()
-    from rocm_lsp.core import render_process
+    from rocm_lsp.core.engine import render_process
 
     render_process.start()  # fork the render helper now, while this process has one thread
     if address is None or token is None:
@@ -265,8 +265,8 @@ def _serve_token(path: Path | None) -> str:
 
 
 def _render(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.analysis import analyze
-    from rocm_lsp.core.check import FileReport
+    from rocm_lsp.core.engine.analysis import analyze
+    from rocm_lsp.core.workspace.check import FileReport
     from rocm_lsp.report_formats import concise
 
     path: Path = args.file
@@ -286,9 +286,9 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.cache import CheckCache, cache_base, default_dir
-    from rocm_lsp.core.check import check_file, discover
-    from rocm_lsp.core.config import project_root
+    from rocm_lsp.core.workspace.cache import CheckCache, cache_base, default_dir
+    from rocm_lsp.core.workspace.check import check_file, discover
+    from rocm_lsp.core.workspace.config import project_root
     from rocm_lsp.report_formats import FORMATS, printable
 
     settings = load_pyproject(Path.cwd())

@@ -12,8 +12,8 @@ from collections.abc import Callable
 from typing import Any
 
 from rocm_lsp import __version__
-from rocm_lsp.core.check import FileReport
 from rocm_lsp.core.diagnostics import RULES, Diagnostic, Severity
+from rocm_lsp.core.workspace.check import FileReport
 
 SARIF_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "note"}
 GITHUB_LEVEL = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.INFO: "notice"}

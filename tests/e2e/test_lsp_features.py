@@ -11,7 +11,7 @@ from inline_snapshot import snapshot
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from rocm_lsp.core.check import check_file
+from rocm_lsp.core.workspace.check import check_file
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "diagnostics"
 SMALL = """{#- rocm-lsp

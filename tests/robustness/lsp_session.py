@@ -38,7 +38,7 @@ if log:
     real_fork = os.fork
 
     def fork():  # the one fork allowed: the render process (an engine copy that execs nothing)
-        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.render_process":
+        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.engine.render_process":
             return real_fork()
         return forbidden("fork")
 

@@ -19,11 +19,11 @@ from lsp_session import diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from rocm_lsp.core.analysis import analyze
 from rocm_lsp.core.diagnostics import RULES
-from rocm_lsp.core.hover import hover_at
-from rocm_lsp.core.render import render
-from rocm_lsp.core.symbolic import SizeOverflowError
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.engine.render import render
+from rocm_lsp.core.features.hover import hover_at
+from rocm_lsp.core.model.symbolic import SizeOverflowError
 
 REPO = Path(__file__).resolve().parents[2]
 TEMPLATES = REPO / "templates"

@@ -20,14 +20,14 @@ from typing import Any
 import pytest
 
 from rocm_lsp import cli
-from rocm_lsp.core import check
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.cache import CheckCache, cache_base, default_dir, parse_entry
-from rocm_lsp.core.check import FileReport, check_file, discover, module_reader
-from rocm_lsp.core.config import Settings, from_mapping, load_pyproject
 from rocm_lsp.core.diagnostics import Diagnostic, Severity
-from rocm_lsp.core.files import NotRegularFile, read_capped, read_text_file
+from rocm_lsp.core.engine.analysis import analyze
 from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.workspace import check
+from rocm_lsp.core.workspace.cache import CheckCache, cache_base, default_dir, parse_entry
+from rocm_lsp.core.workspace.check import FileReport, check_file, discover, module_reader
+from rocm_lsp.core.workspace.config import Settings, from_mapping, load_pyproject
+from rocm_lsp.core.workspace.files import NotRegularFile, read_capped, read_text_file
 from rocm_lsp.report_formats import FORMATS, concise, github, printable, sarif
 
 REPO = Path(__file__).resolve().parents[2]

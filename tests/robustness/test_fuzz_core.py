@@ -17,20 +17,20 @@ from fuzzing import FRAGMENTS, REPO, edits, fuzz, seed_templates
 from hypothesis import given, note
 from hypothesis import strategies as st
 
-from rocm_lsp.core.analysis import analyze, decode
-from rocm_lsp.core.check import check_file
-from rocm_lsp.core.completion import completions_at, signature_help_at
 from rocm_lsp.core.diagnostics import RULES, Diagnostic
-from rocm_lsp.core.header import parse_header
-from rocm_lsp.core.hover import hover_at
-from rocm_lsp.core.inlay import inlay_hints
-from rocm_lsp.core.line_map import line_map
-from rocm_lsp.core.navigation import definition_at, document_symbols
-from rocm_lsp.core.python_hover import hover_python
-from rocm_lsp.core.python_templates import _Analyzer, analyze_python
-from rocm_lsp.core.sizes import SizeSyntaxError, evaluate, parse_size
-from rocm_lsp.core.symbolic import cexpr, to_sympy
+from rocm_lsp.core.engine.analysis import analyze, decode
+from rocm_lsp.core.engine.header import parse_header
+from rocm_lsp.core.engine.line_map import line_map
+from rocm_lsp.core.features.completion import completions_at, signature_help_at
+from rocm_lsp.core.features.hover import hover_at
+from rocm_lsp.core.features.inlay import inlay_hints
+from rocm_lsp.core.features.navigation import definition_at, document_symbols
+from rocm_lsp.core.features.python_hover import hover_python
+from rocm_lsp.core.model.sizes import SizeSyntaxError, evaluate, parse_size
+from rocm_lsp.core.model.symbolic import cexpr, to_sympy
+from rocm_lsp.core.pymodules.python_templates import _Analyzer, analyze_python
 from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.workspace.check import check_file
 
 SEEDS = seed_templates()
 PYTHON_SEEDS = [

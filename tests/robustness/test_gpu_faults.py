@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from fakes import children, fake_compiler, fake_interpreter
 
-from rocm_lsp.core import cache as check_cache
-from rocm_lsp.core.cache import CheckCache
-from rocm_lsp.core.check import check_file
+from rocm_lsp.core.workspace import cache as check_cache
+from rocm_lsp.core.workspace.cache import CheckCache
+from rocm_lsp.core.workspace.check import check_file
 from rocm_lsp.gpu import bench, child
 from rocm_lsp.gpu import compile as gpu_compile
 from rocm_lsp.gpu.compile import compile_source

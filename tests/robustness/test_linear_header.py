@@ -24,8 +24,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rocm_lsp.core.diagnostics import RULES
-from rocm_lsp.core.header import _fields, _LineValues, _table_line, parse_header
-from rocm_lsp.core.sizes import SizeExpr, evaluate, parse_size
+from rocm_lsp.core.engine.header import _fields, _LineValues, _table_line, parse_header
+from rocm_lsp.core.model.sizes import SizeExpr, evaluate, parse_size
 from rocm_lsp.core.text import LineIndex, blank_comments
 
 RATIO = 20  # linear: about 8; quadratic: about 64

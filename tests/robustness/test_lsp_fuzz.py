@@ -20,7 +20,7 @@ from lsp_session import diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from rocm_lsp.core.analysis import analyze
+from rocm_lsp.core.engine.analysis import analyze
 
 SEEDS = seed_templates()
 ANSWER_TIMEOUT = 120.0  # generous: a slow CI machine, never a timing assertion

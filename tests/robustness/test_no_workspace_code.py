@@ -22,13 +22,13 @@ from lsp_session import SPAWN_LOG, boot_command, diagnostics_of, server_problems
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.check import check_file
-from rocm_lsp.core.completion import completions_at
-from rocm_lsp.core.hover import hover_at
-from rocm_lsp.core.inlay import inlay_hints
-from rocm_lsp.core.python_hover import hover_python
-from rocm_lsp.core.python_templates import analyze_python
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.features.completion import completions_at
+from rocm_lsp.core.features.hover import hover_at
+from rocm_lsp.core.features.inlay import inlay_hints
+from rocm_lsp.core.features.python_hover import hover_python
+from rocm_lsp.core.pymodules.python_templates import analyze_python
+from rocm_lsp.core.workspace.check import check_file
 
 SERVER = Path(__file__).resolve().parents[2] / "server" / "rocm_lsp"
 HEADER = '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = ["s0", 8] }\n[shapes]\ns0 = 4\n-#}\n'
@@ -99,7 +99,7 @@ def no_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     real_fork = os.fork
 
     def fork() -> int:  # the render process may fork: a copy of the engine that execs nothing
-        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.render_process":
+        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.engine.render_process":
             return real_fork()
         return forbidden("fork")
 

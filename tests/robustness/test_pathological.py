@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 from pathological import CASES, HEADER, USE_X, Case
 
-from rocm_lsp.core import analysis, render
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.check import check_file
+from rocm_lsp.core.engine import analysis, render
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.workspace.check import check_file
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -10,9 +10,9 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 from pygls.workspace import PositionCodec
 
-from rocm_lsp.core.analysis import analyze
-from rocm_lsp.core.python_templates import analyze_python
-from rocm_lsp.core.sizes import SizeSyntaxError, parse_size
+from rocm_lsp.core.engine.analysis import analyze
+from rocm_lsp.core.model.sizes import SizeSyntaxError, parse_size
+from rocm_lsp.core.pymodules.python_templates import analyze_python
 from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.lsp.documents import SpecTextDocument
 from rocm_lsp.lsp.protocol import RocmProtocol

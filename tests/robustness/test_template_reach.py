@@ -19,15 +19,15 @@ from typing import Any
 import jinja2
 import pytest
 
-from rocm_lsp.core import sandbox_policy
-from rocm_lsp.core.header import parse_header
-from rocm_lsp.core.ir import Device, IRNode, Layout, TorchDtype
-from rocm_lsp.core.jinja_env import environment
-from rocm_lsp.core.kernel import SiteView, TemplateKernel
-from rocm_lsp.core.kernel_args import KernelArgs
-from rocm_lsp.core.profiles import PROFILES
-from rocm_lsp.core.render import build_nodes
-from rocm_lsp.core.template_values import SizeValue, is_sympy
+from rocm_lsp.core.engine import sandbox_policy
+from rocm_lsp.core.engine.header import parse_header
+from rocm_lsp.core.engine.jinja_env import environment
+from rocm_lsp.core.engine.render import build_nodes
+from rocm_lsp.core.model.ir import Device, IRNode, Layout, TorchDtype
+from rocm_lsp.core.model.kernel import SiteView, TemplateKernel
+from rocm_lsp.core.model.kernel_args import KernelArgs
+from rocm_lsp.core.model.profiles import PROFILES
+from rocm_lsp.core.model.template_values import SizeValue, is_sympy
 from rocm_lsp.core.text import LineIndex
 
 HEADER = """{#- rocm-lsp

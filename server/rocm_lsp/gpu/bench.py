@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rocm_lsp.core.files import user_cache_dir
+from rocm_lsp.core.workspace.files import user_cache_dir
 from rocm_lsp.gpu import child
 from rocm_lsp.gpu.bench_request import BenchSetupError, make_request
 from rocm_lsp.gpu.build import Build, build

@@ -1,6 +1,6 @@
 """The benchmark request: what the worker needs to call one compiled kernel, as plain JSON.
 
-:func:`make_request` turns an :class:`~rocm_lsp.core.analysis.Analysis` (of the render the
+:func:`make_request` turns an :class:`~rocm_lsp.core.engine.analysis.Analysis` (of the render the
 library was compiled from) into a JSON-serialisable dict that ``bench_worker.py`` reads on
 stdin in the user's benchmark interpreter. Everything concrete is computed here, from the
 header's ``[shapes]``, ``[vars]`` and ``[bench]``: the worker evaluates nothing but the
@@ -45,9 +45,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from rocm_lsp.core.dtypes import ITEMSIZE
-from rocm_lsp.core.header import NodeDecl
-from rocm_lsp.core.sizes import SizeExpr, SizeSyntaxError, evaluate, parse_size
+from rocm_lsp.core.engine.header import NodeDecl
+from rocm_lsp.core.model.dtypes import ITEMSIZE
+from rocm_lsp.core.model.sizes import SizeExpr, SizeSyntaxError, evaluate, parse_size
 
 REQUEST_VERSION = 1
 DEFAULT_RTOL = 1e-2

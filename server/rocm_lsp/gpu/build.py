@@ -6,9 +6,9 @@ import threading
 from dataclasses import dataclass
 from pathlib import Path
 
-from rocm_lsp.core.analysis import Analysis, analyze
 from rocm_lsp.core.diagnostics import Diagnostic, make
-from rocm_lsp.core.profiles import PROFILES
+from rocm_lsp.core.engine.analysis import Analysis, analyze
+from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
 from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
@@ -25,7 +25,7 @@ class Build:
 def source_for_compiler(analysis: Analysis, filename: str) -> str:
     """The rendered text with ``#line`` directives that point back into the template."""
     assert analysis.rendered is not None and analysis.rendered.text is not None
-    from rocm_lsp.core.line_map import line_map, with_line_directives
+    from rocm_lsp.core.engine.line_map import line_map, with_line_directives
 
     mapping = line_map(analysis)
     if mapping is None:  # the text could not be traced: compile it without directives

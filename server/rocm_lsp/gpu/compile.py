@@ -18,8 +18,8 @@ from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from rocm_lsp.core.files import atomic_write_text, user_cache_dir
-from rocm_lsp.core.profiles import DEFAULT_PROFILE, PROFILES
+from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES
+from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.gpu import child
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
 

@@ -11,10 +11,10 @@ from rocm_lsp.core.diagnostics import Diagnostic, Severity
 from rocm_lsp.core.text import LineIndex, Span
 
 if TYPE_CHECKING:  # the feature modules import these lazily, off the start-up path
-    from rocm_lsp.core.completion import Completion, SignatureHelp
-    from rocm_lsp.core.hover import Hover
-    from rocm_lsp.core.inlay import InlayHint
-    from rocm_lsp.core.navigation import Symbol
+    from rocm_lsp.core.features.completion import Completion, SignatureHelp
+    from rocm_lsp.core.features.hover import Hover
+    from rocm_lsp.core.features.inlay import InlayHint
+    from rocm_lsp.core.features.navigation import Symbol
 
 SOURCE = "rocm-lsp"
 _SEVERITY = {

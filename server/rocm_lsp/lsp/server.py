@@ -21,14 +21,14 @@ from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
 
 from rocm_lsp import __version__
-from rocm_lsp.core.config import Settings
 from rocm_lsp.core.text import LineIndex
+from rocm_lsp.core.workspace.config import Settings
 from rocm_lsp.lsp.convert import Positions
 from rocm_lsp.lsp.protocol import RocmProtocol
 
 if TYPE_CHECKING:
-    from rocm_lsp.core.analysis import Analysis
-    from rocm_lsp.core.python_templates import PythonAnalysis
+    from rocm_lsp.core.engine.analysis import Analysis
+    from rocm_lsp.core.pymodules.python_templates import PythonAnalysis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -191,16 +191,16 @@ class RocmLanguageServer(LanguageServer):
         if is_python(uri):
             from pygls.uris import to_fs_path
 
-            from rocm_lsp.core.check import module_reader
-            from rocm_lsp.core.python_templates import analyze_python
-            from rocm_lsp.core.torch_tree import python_profile
+            from rocm_lsp.core.pymodules.python_templates import analyze_python
+            from rocm_lsp.core.workspace.check import module_reader
+            from rocm_lsp.core.workspace.torch_tree import python_profile
 
             path = to_fs_path(uri)
             reader = module_reader(Path(path)) if path else None
             choice = python_profile(Path(path) if path else None, profile)
             python = analyze_python(text, choice.name, reader, choice.reason)
             return Snapshot(uri, version, python, Positions(LineIndex(text), self.encoding()))
-        from rocm_lsp.core.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
+        from rocm_lsp.core.engine.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
 
         analysis = analyze(text, profile)
         return Snapshot(uri, version, analysis, Positions(LineIndex(text), self.encoding()))
@@ -304,7 +304,7 @@ class RocmLanguageServer(LanguageServer):
         """Import and exercise the analysis engine in the background after start-up."""
 
         def work() -> None:
-            from rocm_lsp.core.analysis import analyze
+            from rocm_lsp.core.engine.analysis import analyze
 
             analyze('{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [1] }\n-#}{{ X }}')
 

@@ -14,7 +14,7 @@ def register(server: RocmLanguageServer) -> None:
     )
     async def completion(ls: RocmLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
         snapshot = await ls.snapshot(params.text_document.uri)
-        from rocm_lsp.core.completion import completions_at
+        from rocm_lsp.core.features.completion import completions_at
 
         if snapshot is None or snapshot.is_python:
             return None

@@ -6,7 +6,7 @@ from typing import Any
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.core.config import Settings, from_mapping
+from rocm_lsp.core.workspace.config import Settings, from_mapping
 from rocm_lsp.lsp.documents import use_spec_lines
 from rocm_lsp.lsp.server import RocmLanguageServer
 

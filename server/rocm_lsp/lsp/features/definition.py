@@ -13,7 +13,7 @@ def register(server: RocmLanguageServer) -> None:
     async def definition(ls: RocmLanguageServer, params: lsp.DefinitionParams) -> lsp.Location | None:
         uri = params.text_document.uri
         snapshot = await ls.snapshot(uri)
-        from rocm_lsp.core.navigation import definition_at
+        from rocm_lsp.core.features.navigation import definition_at
 
         if snapshot is None or snapshot.is_python:
             return None

@@ -12,7 +12,7 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_DOCUMENT_SYMBOL)
     async def symbols(ls: RocmLanguageServer, params: lsp.DocumentSymbolParams) -> list[lsp.DocumentSymbol]:
         snapshot = await ls.snapshot(params.text_document.uri)
-        from rocm_lsp.core.navigation import document_symbols
+        from rocm_lsp.core.features.navigation import document_symbols
 
         if snapshot is None or snapshot.is_python:
             return []

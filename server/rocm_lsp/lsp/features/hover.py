@@ -16,11 +16,11 @@ def register(server: RocmLanguageServer) -> None:
             return None
         offset = snapshot.positions.offset(params.position)
         if snapshot.is_python:
-            from rocm_lsp.core.python_hover import hover_python
+            from rocm_lsp.core.features.python_hover import hover_python
 
             found = hover_python(snapshot.analysis, offset)
         else:
-            from rocm_lsp.core.hover import hover_at
+            from rocm_lsp.core.features.hover import hover_at
 
             found = hover_at(snapshot.analysis, offset)
         return None if found is None else convert.hover(found, snapshot.positions)

@@ -12,7 +12,7 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: RocmLanguageServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
         snapshot = await ls.snapshot(params.text_document.uri)
-        from rocm_lsp.core.inlay import inlay_hints
+        from rocm_lsp.core.features.inlay import inlay_hints
 
         if snapshot is None or snapshot.is_python:
             return []

@@ -9,7 +9,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
-from rocm_lsp.core.files import atomic_write_text, user_cache_dir
+from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.lsp.protocol import valid_text
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
 

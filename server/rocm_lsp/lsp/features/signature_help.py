@@ -14,7 +14,7 @@ def register(server: RocmLanguageServer) -> None:
         ls: RocmLanguageServer, params: lsp.SignatureHelpParams
     ) -> lsp.SignatureHelp | None:
         snapshot = await ls.snapshot(params.text_document.uri)
-        from rocm_lsp.core.completion import signature_help_at
+        from rocm_lsp.core.features.completion import signature_help_at
 
         if snapshot is None or snapshot.is_python:
             return None

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import functools
 
-from rocm_lsp.core.profiles import DEFAULT_PROFILE
+from rocm_lsp.core.model.profiles import DEFAULT_PROFILE
 from rocm_lsp.lsp.server import RocmLanguageServer, analysable
 
 STATUS = "rocm-lsp.status"

@@ -1,0 +1,497 @@
+"""The analysis of one template document: header, structure, render, diagnostics.
+
+:func:`analyze` is the single diagnostics engine: ``rocm-lsp check`` and the language
+server both call it, so the two can never disagree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+
+import jinja2
+
+from rocm_lsp.core.diagnostics import Diagnostic, Related, make
+from rocm_lsp.core.engine import hook_checks
+from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout
+from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
+from rocm_lsp.core.engine.jinja_env import RenderBudgetError, compile_template, environment, undeclared_names
+from rocm_lsp.core.engine.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
+from rocm_lsp.core.engine.structure import HookSite, Outline, outline
+from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote, Locator
+from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile, profiles_with_hook
+from rocm_lsp.core.model.symbolic import SizeOverflowError
+from rocm_lsp.core.text import LineIndex, Span, blank_comments
+
+MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
+# Jinja's parser and Python's compile() cannot be interrupted, and cost ~0.1 ms per ``{{``/``{%``
+# (2-core VM): this bounds one analysis to about 2 s. The largest shipped template has ~250.
+MAX_JINJA_CONSTRUCTS = int(os.environ.get("ROCM_LSP_MAX_JINJA_CONSTRUCTS", "20000"))
+# `{# rocm-lsp: ignore[RL201] #}` in the template, `# rocm-lsp: ignore[RL104]` in the header.
+_SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
+_SUPPRESS_IN_HEADER = re.compile(r"#\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
+_BLOCK_TAG = re.compile(r"\{%[-+]?\s*(end)?(\w+)")
+_BLOCKS = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
+
+
+@dataclass
+class Analysis:
+    """Everything known about one template text."""
+
+    text: str
+    index: LineIndex
+    header: Header
+    outline: Outline | None
+    profile: str
+    rendered: Rendered | None = None
+    ast: jinja2.nodes.Template | None = None
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    static: bool = False
+    template: jinja2.Template | None = None
+    profile_reason: str = ""  # why this profile: the setting, the header, or the default
+    _concrete: Rendered | None = None
+
+    def calls_at(self, site: HookSite, concrete: bool = False) -> list[HookCall]:
+        """The executed calls of a hook site (several inside a loop, none in a dead branch).
+
+        ``concrete`` gives the calls of the render with ``[shapes]`` substituted.
+        """
+        rendered = self.concrete() if concrete else self.rendered
+        if rendered is None:
+            return []
+        return [c for c in rendered.calls if c.site == site.id]
+
+    def concrete(self) -> Rendered | None:
+        """The render with ``[shapes]`` substituted (computed by :func:`analyze`)."""
+        if self.static or not self.header.shapes or self.template is None:
+            return self.rendered
+        if self._concrete is None:
+            self._concrete = render(
+                self.template, self.header, self.profile, static=True, warm=needs_sympy(self.text)
+            )
+        return self._concrete
+
+
+_NODE_SIZES = re.compile(r"\.(?:get_size|get_stride|get_numel|get_layout|layout)\b")
+
+
+def needs_sympy(text: str) -> bool:
+    """Whether the template reads node sizes (sympy values): import sympy before rendering."""
+    return _NODE_SIZES.search(text) is not None
+
+
+def decode(data: bytes) -> tuple[str | None, str | None]:
+    """``(text, None)`` for a usable template file, else ``(None, why not)``."""
+    if len(data) > MAX_TEMPLATE_BYTES:
+        return (
+            None,
+            f"file is {len(data) / 1e6:.1f} MB; templates above "
+            f"{MAX_TEMPLATE_BYTES >> 20} MiB are not analysed",
+        )
+    if b"\x00" in data:
+        return None, "file contains a NUL byte: it is binary, not a template"
+    try:
+        return data.decode("utf-8"), None
+    except UnicodeDecodeError as exc:
+        return None, f"file is not valid UTF-8 (byte {exc.start}): templates are UTF-8 text"
+
+
+def unreadable(reason: str) -> Analysis:
+    """The analysis of a file that is not a text template."""
+    analysis = Analysis("", LineIndex(""), Header(), None, DEFAULT_PROFILE)
+    analysis.diagnostics.append(make("RL100", reason, Span(0, 0)))
+    return analysis
+
+
+def too_deep() -> Diagnostic:
+    """RL110 for a template nested deeper than Jinja's parser or compiler (Python) can follow."""
+    return make("RL110", "Jinja cannot compile this template: it nests too deeply", Span(0, 0))
+
+
+def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
+    """Analyse a template; never raises."""
+    try:
+        return _analyze(text, profile, static)
+    except RecursionError:  # the stages after Jinja's parser and compiler (which report it)
+        analysis = Analysis(
+            text, LineIndex(text), Header(), None, canonical_profile(profile) or DEFAULT_PROFILE
+        )
+        analysis.diagnostics.append(too_deep())
+        return analysis
+
+
+def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
+    if "\x00" in text:
+        return unreadable("file contains a NUL byte: it is binary, not a template")
+    if len(text) > MAX_TEMPLATE_BYTES:
+        return unreadable(f"file is larger than {MAX_TEMPLATE_BYTES >> 20} MiB: not analysed")
+    constructs = text.count("{{") + text.count("{%")
+    if constructs > MAX_JINJA_CONSTRUCTS:
+        return unreadable(
+            f"file has {constructs:,} Jinja expressions and statements; templates above "
+            f"{MAX_JINJA_CONSTRUCTS:,} are not analysed (ROCM_LSP_MAX_JINJA_CONSTRUCTS raises the limit)"
+        )
+    index = LineIndex(text)
+    header = parse_header(text, index)
+    chosen = canonical_profile(profile)
+    if chosen is not None:
+        reason = "from the profile setting"
+    else:
+        chosen = header.profile
+        reason = "from the header" if header.profile_declared else "the default: the header names no profile"
+    analysis = Analysis(text, index, header, outline(text), chosen, profile_reason=reason)
+    diags = analysis.diagnostics
+    diags.extend(header.diagnostics)
+    if not header.present:
+        diags.append(
+            make(
+                "RL108",
+                "no rocm-lsp header: every name but `kernel` is undefined. Start the file with "
+                '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [64, 64] }\n-#}',
+                Span(0, min(len(text), index.line_span(0).end)),
+            )
+        )
+    try:
+        analysis.ast, _ = parse(text, analysis.outline)
+    except jinja2.TemplateSyntaxError as exc:
+        diags.append(_syntax(analysis, exc))
+    except RecursionError:
+        diags.append(too_deep())
+    assert analysis.outline is not None
+    diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
+    runtime: list[Diagnostic] = []
+    if analysis.ast is not None:
+        template = None
+        try:
+            template, referenced = compile_template(analysis.ast)
+        except jinja2.TemplateSyntaxError as exc:  # e.g. an unknown filter
+            diags.append(_syntax(analysis, exc))
+            referenced = undeclared_names(analysis.ast)
+        except SyntaxError as exc:  # Python's, e.g. "keyword argument repeated"
+            diags.extend(_compile_error(analysis, exc, diags))
+            referenced = undeclared_names(analysis.ast)
+        except RecursionError:
+            diags.append(too_deep())
+            referenced = None
+        if referenced is not None:
+            diags.extend(_undefined(analysis, referenced))
+            diags.extend(_unused_nodes(header, referenced))
+        if template is not None:
+            analysis.template = template
+            analysis.static = static
+            analysis.rendered = render(template, header, chosen, static, warm=needs_sympy(text))
+            if not static and header.shapes:  # for hover: never rendered on the event loop
+                analysis._concrete = render(template, header, chosen, static=True, warm=needs_sympy(text))
+            runtime = _runtime(analysis)
+    analysis.diagnostics = _finish(analysis, diags, runtime)
+    return analysis
+
+
+# -- Jinja-level findings ---------------------------------------------------------------
+
+
+def _compile_error(analysis: Analysis, exc: SyntaxError, found: list[Diagnostic]) -> list[Diagnostic]:
+    """A Python syntax error in Jinja's generated code, mapped back to the template line."""
+    line = None
+    try:
+        source = environment().compile(analysis.ast, raw=True)
+        m = re.search(r"^debug_info = '([\d=&]*)'", source, re.M)
+        if m and m.group(1) and exc.lineno:
+            pairs = [tuple(map(int, p.split("="))) for p in m.group(1).split("&")]
+            line = max((t for t, c in pairs if c <= exc.lineno), default=None)
+    except Exception:  # noqa: BLE001 - the mapping is best effort
+        line = None
+    span = _line(analysis, line)
+    if any(d.code == "RL207" and _overlaps(d.span, span) for d in found):
+        return []  # the static check already explains it (a hook keyword passed twice)
+    return [make("RL110", f"Jinja syntax error: {exc.msg}", span)]
+
+
+@dataclass(frozen=True)
+class _Block:
+    tag: str
+    opening: Span  # the ``{% tag … %}`` tag
+    end: int | None  # end of the matching ``{% endtag %}``, if any
+    head: str  # the opening tag's text
+
+
+def _blocks(text: str) -> list[_Block]:
+    """Jinja block statements with their extent (comments and raw blocks ignored)."""
+    clean = blank_comments(text)
+    stack: list[tuple[str, Span, str]] = []
+    out: list[_Block] = []
+    for m in _BLOCK_TAG.finditer(clean):
+        tag = m.group(2)
+        close = clean.find("%}", m.end())
+        span = Span(m.start(), close + 2 if close != -1 else m.end())
+        if m.group(1):
+            if stack and stack[-1][0] == tag:
+                name, opening, head = stack.pop()
+                out.append(_Block(name, opening, span.end, head))
+        elif tag in _BLOCKS or (tag == "set" and "=" not in clean[m.end() : close]):
+            stack.append((tag, span, clean[span.start : span.end]))
+    out.extend(_Block(tag, opening, None, head) for tag, opening, head in stack)
+    return out
+
+
+def _unclosed_block(text: str, name: str) -> Span | None:
+    """The innermost opening ``{% name %}`` tag left unclosed."""
+    unclosed = [b for b in _blocks(text) if b.end is None and b.tag == name]
+    return max(unclosed, key=lambda b: b.opening.start).opening if unclosed else None
+
+
+def _loop_scopes(text: str) -> list[tuple[set[str], Span]]:
+    """``{% for a, b in … %}`` loops: the names they bind and the text they cover."""
+    out = []
+    for block in _blocks(text):
+        if block.tag != "for" or block.end is None:
+            continue
+        m = re.match(r"\{%[-+]?\s*for\s+(.+?)\s+in\b", block.head, re.S)
+        if m:
+            names = set(re.findall(r"[A-Za-z_]\w*", m.group(1))) | {"loop"}
+            out.append((names, Span(block.opening.start, block.end)))
+    return out
+
+
+def _syntax(analysis: Analysis, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
+    m = re.search(r"innermost block that needs to be closed is '(\w+)'", exc.message or "")
+    if m and (exc.message or "").startswith("Unexpected end of template"):
+        span = _unclosed_block(analysis.text, m.group(1))
+        if span is not None:
+            return make(
+                "RL110",
+                f"Jinja syntax error: {{% {m.group(1)} %}} is never closed with {{% end{m.group(1)} %}}",
+                span,
+            )
+    line = max(0, (exc.lineno or 1) - 1)
+    span = analysis.index.line_span(min(line, analysis.index.line_count - 1))
+    text = analysis.text[span.start : span.end]
+    stripped = len(text) - len(text.lstrip())
+    span = Span(span.start + stripped, span.end) if text.strip() else span
+    return make("RL110", f"Jinja syntax error: {exc.message}", span)
+
+
+def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
+    header = analysis.header
+    if not header.present:
+        return []  # RL108 says it once, at the top
+    # meta over-reports names set inside an {% if %} body; a name the template assigns
+    # anywhere (set, for, with, macro) is the template's own, not an undefined variable.
+    assert analysis.ast is not None
+    missing = referenced - header.names - header.rejected - JINJA_GLOBALS - {"kernel"}
+    if missing:  # walking the AST is slow: only when there is something to explain
+        nodes = jinja2.nodes
+        assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
+        for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
+            targets = [assign.target, *assign.target.find_all(nodes.Name)]
+            assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
+        missing -= assigned
+    out = []
+    related = ()
+    if header.span is not None:
+        related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
+    assert analysis.outline is not None
+    scopes = _loop_scopes(analysis.text) if missing else []
+    for ref in analysis.outline.names:
+        if ref.name in missing and not any(
+            ref.name in names and span.contains(ref.span.start) for names, span in scopes
+        ):
+            out.append(
+                make(
+                    "RL111",
+                    f"{ref.name} is undefined: declare it in [nodes] (an IR node) or [vars] "
+                    "(any other value) in the header",
+                    ref.span,
+                    *related,
+                )
+            )
+    return out
+
+
+def _unused_nodes(header: Header, referenced: set[str]) -> list[Diagnostic]:
+    return [
+        make("RL214", f"node {name} is declared but the template never uses it", decl.key_span)
+        for name, decl in header.nodes.items()
+        if name not in referenced
+    ]
+
+
+# -- render-time findings ---------------------------------------------------------------
+
+
+def _runtime(analysis: Analysis) -> list[Diagnostic]:
+    rendered = analysis.rendered
+    assert rendered is not None and analysis.outline is not None
+    sites = {s.id: s for s in analysis.outline.sites}
+    out: list[Diagnostic] = []
+    for call in rendered.calls:
+        site = sites.get(call.site) if call.site is not None else None
+        for note in call.notes:
+            out.append(make(note.code, note.message, _locate(analysis, site, note.where)))
+    if rendered.failure is not None:
+        failure = _failure(analysis, rendered.failure, sites)
+        if failure is not None:
+            out.append(failure)
+    return out
+
+
+def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic | None:
+    exc = failure.error
+    site = sites.get(failure.site) if failure.site is not None else None
+    line_span = _line(analysis, failure.line)
+    if isinstance(exc, HookError):
+        related = _header_related(analysis, exc)
+        span = _locate(analysis, site, exc.where) if site else line_span
+        detail = (
+            f" (Inductor: {exc.inductor_type}: {exc.inductor_message})"
+            if exc.inductor_message
+            else f" (Inductor: {exc.inductor_type})"
+        )
+        if len(detail) > 300:
+            detail = f" (Inductor raises {exc.inductor_type})"
+        return make(exc.code, exc.message + detail, span, *related)
+    if isinstance(exc, RenderOutOfMemory):
+        return make(
+            "RL113",
+            f"rendering grew the process by more than {RENDER_MEMORY >> 20} MiB and was stopped "
+            "here: a loop that builds a huge list or string?",
+            line_span if failure.line else Span(0, 0),
+        )
+    if isinstance(exc, RenderTimeout):
+        return make(
+            "RL113",
+            f"rendering took longer than {RENDER_SECONDS:g} s and was stopped here: a huge or endless loop?",
+            line_span if failure.line else Span(0, 0),
+        )
+    if isinstance(exc, RenderBudgetError):
+        return make("RL113", f"rendering stopped: {exc}", line_span)
+    if isinstance(exc, SizeOverflowError):
+        span = site.call_span if site and site.call_span else line_span
+        return make("RL302", f"size expression overflows int64: {exc}", span)
+    if isinstance(exc, jinja2.exceptions.SecurityError):
+        return make("RL115", str(exc), line_span)
+    if isinstance(exc, jinja2.UndefinedError):
+        m = re.match(r"'(.*)' has no attribute '(\w+)'", str(exc))
+        if m and m.group(1).endswith(("ROCmTemplateKernel object", "SiteView object")):
+            hook = m.group(2)
+            others = profiles_with_hook(hook)
+            where = f"; it exists in {', '.join(others)}" if others else ""
+            return make(
+                "RL205",
+                f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}",
+                line_span,
+            )
+        if m and m.group(1).endswith("IRNode object"):
+            return make(
+                "RL112",
+                f"a node has no attribute {m.group(2)!r}; nodes offer get_name(), get_size(), "
+                "get_stride(), get_dtype(), get_layout() and get_numel()",
+                line_span,
+            )
+        m = re.match(r"'(\w+)' is undefined", str(exc))
+        if m:
+            if m.group(1) in analysis.header.rejected:
+                return None  # its header entry already has an error
+            return make(
+                "RL111",
+                f"{m.group(1)} is undefined here: declare it in [nodes] or [vars], or set it "
+                "before this line",
+                line_span,
+            )
+        return make("RL112", f"render error: {exc}", line_span)
+    if isinstance(exc, RecursionError):
+        return make("RL113", "rendering recursed too deeply (a macro that calls itself?)", line_span)
+    return make("RL112", f"render error: {type(exc).__name__}: {exc}", line_span)
+
+
+def _line(analysis: Analysis, line: int | None) -> Span:
+    if line is None:
+        return Span(0, 0)
+    span = analysis.index.line_span(min(line - 1, analysis.index.line_count - 1))
+    text = analysis.text[span.start : span.end]
+    lead = len(text) - len(text.lstrip())
+    return Span(span.start + lead, span.end) if text.strip() else span
+
+
+def _locate(analysis: Analysis, site: HookSite | None, where: Locator) -> Span:
+    """The span of the argument (and element) a hook finding names."""
+    if site is None:
+        return Span(0, 0)
+    default = site.call_span or site.name_span
+    if where.arg is None:
+        return default
+    spec = PROFILES[analysis.profile].hooks.get(site.hook)
+    names = [p.name for p in spec.params] if spec else []
+    if where.arg in names:
+        arg = site.argument(where.arg, names.index(where.arg))
+        if arg is None:
+            return default
+        if where.element is not None and arg.value.kind in ("list", "tuple"):
+            items = arg.value.items
+            if 0 <= where.element < len(items):
+                return items[where.element].span
+        return arg.value.span
+    # A node name (e.g. the node whose dtype has no C++ type): find it among the arguments.
+    for arg in site.arguments:
+        for item in (arg.value, *arg.value.items):
+            if item.kind == "name" and item.literal == where.arg:
+                return item.span
+    return default
+
+
+def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
+    if exc.code == "RL209" and exc.where.arg in analysis.header.nodes:
+        span = analysis.header.span_of("nodes", exc.where.arg, "dtype")
+        if span is not None:
+            return (Related(span, f"the dtype of {exc.where.arg} is declared here"),)
+    return ()
+
+
+# -- final shaping ------------------------------------------------------------------------
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end or a == b
+
+
+def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
+    """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
+    suppressed = _suppressions(analysis)
+    out: list[Diagnostic] = []
+    seen: set[tuple[str, int, int]] = set()
+    twins = [
+        d
+        for d in runtime
+        if any(s.code == d.code and _overlaps(s.span, d.span) for s in static)
+        # without a header RL108 says it once; render-time RL111s would repeat it
+        or (d.code == "RL111" and not analysis.header.present)
+    ]
+    for d in [*static, *(d for d in runtime if not any(d is t for t in twins))]:
+        line = analysis.index.position(d.span.start)[0]
+        if d.code in suppressed.get(line, ()):
+            continue
+        key = (d.code, d.span.start, d.span.end)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(d)
+    out.sort(key=lambda d: (d.span.start, d.code))
+    return out
+
+
+def _suppressions(analysis: Analysis) -> dict[int, set[str]]:
+    """Codes silenced per line: Jinja comments anywhere, TOML comments in the header."""
+    found = [(m.start(), m.group(1)) for m in _SUPPRESS.finditer(analysis.text)]
+    header = analysis.header.span
+    if header is not None:
+        body = analysis.text[header.start : header.end]
+        found += [(header.start + m.start(), m.group(1)) for m in _SUPPRESS_IN_HEADER.finditer(body)]
+    out: dict[int, set[str]] = {}
+    for start, codes in found:
+        line = analysis.index.position(start)[0]
+        out.setdefault(line, set()).update(c.strip() for c in codes.split(",") if c.strip())
+    return out
+
+
+__all__ = ["Analysis", "HookNote", "analyze", "decode", "unreadable"]

@@ -1,0 +1,210 @@
+"""Inductor's Jinja environment, sandboxed.
+
+Inductor renders with ``jinja2.Environment(undefined=StrictUndefined)`` plus the
+``indent_except_first`` filter and otherwise default settings (no ``trim_blocks``, one
+trailing newline dropped). We render in a :class:`~jinja2.sandbox.SandboxedEnvironment`
+with the same settings: identical output for every template that only reads its
+variables, and no way for a template to reach ``__class__``, ``__globals__`` or the
+process. Arithmetic that would explode (``10**10**10``, ``"x" * 10**10``) is refused.
+"""
+
+from __future__ import annotations
+
+import functools
+import io
+import marshal
+from typing import Any
+
+import jinja2
+from jinja2 import nodes
+from jinja2.compiler import CodeGenerator, Frame
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+
+from rocm_lsp.core.engine.sandbox_limits import (
+    RenderBudgetError,
+    as_int,
+    bounded_filters,
+    check_binop,
+    check_call,
+    check_size,
+)
+from rocm_lsp.core.engine.sandbox_policy import allowed_attribute, refusal
+
+__all__ = [
+    "RenderBudgetError",
+    "compile_template",
+    "environment",
+    "template_code",
+    "template_from_code",
+    "undeclared_names",
+]
+MAX_LIPSUM = 1000  # paragraphs or words per paragraph of ``lipsum()``
+
+
+def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4) -> str:
+    """``KernelTemplate.indent_except_first``: indent every line but the first."""
+    lines = source.splitlines(True)
+    if len(lines) > 1:
+        lines[1:] = [(" " * indents_spacing * num_indents) + line for line in lines[1:]]
+    return "".join(lines)
+
+
+class InductorSandbox(SandboxedEnvironment):
+    """Inductor's environment settings inside Jinja's sandbox, with an allow-list of what a
+    template may reach (:mod:`sandbox_policy`: checked before an attribute is read) and
+    bounded arithmetic, strings and sequences (:mod:`sandbox_limits`)."""
+
+    intercepted_binops = frozenset({"**", "*", "+", "%"})
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return allowed_attribute(obj, attr) and super().is_safe_attribute(obj, attr, value)
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        if allowed_attribute(obj, attribute):
+            return super().getattr(obj, attribute)
+        if isinstance(obj, type):  # ``dict['x']`` would be a generic alias, not an item
+            return self._refused(obj, attribute)
+        try:
+            return obj[attribute]  # as Jinja reads a missing attribute: an item (dict keys)
+        except (TypeError, LookupError):
+            return self._refused(obj, attribute)
+
+    def getitem(self, obj: Any, argument: Any) -> Any:
+        if isinstance(obj, type):
+            return self._refused(obj, str(argument)) if isinstance(argument, str) else self.undefined(obj=obj)
+        if isinstance(argument, str) and not allowed_attribute(obj, argument):
+            try:
+                return obj[argument]
+            except (TypeError, LookupError):
+                return self._refused(obj, argument)
+        return super().getitem(obj, argument)
+
+    def _refused(self, obj: Any, name: str) -> Any:
+        why = refusal(obj, name)
+        if why is None:
+            return self.undefined(obj=obj, name=name)
+        return self.undefined(why, name=name, obj=obj, exc=SecurityError)
+
+    def call_binop(self, context: Any, op: str, left: Any, right: Any) -> Any:
+        check_binop(op, left, right)
+        return check_size(super().call_binop(context, op, left, right), f"{op!r}")
+
+    def call(__self, __context: Any, __obj: Any, /, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        args = check_call(__obj, args, kwargs)
+        return check_size(super().call(__context, __obj, *args, **kwargs), "a call")
+
+    @staticmethod
+    def bounded_concat(value: str) -> str:
+        """The result of ``a ~ b`` (see ``_TrackingGenerator.visit_Concat``)."""
+        return check_size(value, "'~'")
+
+
+def _lipsum(lipsum: Any) -> Any:
+    def bounded(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> Any:  # noqa: A002
+        if any((as_int(v) or 0) > MAX_LIPSUM for v in (n, min, max)):
+            raise RenderBudgetError(f"lipsum() beyond {MAX_LIPSUM} paragraphs or words")
+        return lipsum(n, html, min, max)
+
+    return bounded
+
+
+@functools.cache
+def environment() -> InductorSandbox:
+    """The shared environment (Jinja caches compiled templates per environment)."""
+    env = InductorSandbox(undefined=jinja2.StrictUndefined)
+    env.filters["indent_except_first"] = indent_except_first
+    env.filters = bounded_filters(env.filters)
+    env.globals["lipsum"] = _lipsum(env.globals["lipsum"])
+    return env
+
+
+def inductor_syntax_message(exc: jinja2.TemplateSyntaxError, source: str) -> str:
+    """The text of Inductor's ``DetailedTemplateSyntaxError`` for a syntax error."""
+    lineno = exc.lineno
+    text = f"Error in template at line {lineno}\n"
+    text += f"Error message: {exc.message}\n"
+    lines = source.split("\n")
+    text += "Context:\n"
+    for i in range(max(0, lineno - 2), min(len(lines), lineno + 2)):
+        marker = "-->" if i == lineno - 1 else "   "
+        text += f"{i + 1}: {marker} {lines[i]}\n"
+    return text
+
+
+class _TrackingGenerator(CodeGenerator):
+    """Jinja's code generator that also records the names the template looks up
+    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass)."""
+
+    def __init__(self, environment: jinja2.Environment, stream: io.StringIO) -> None:
+        # Without Jinja's constant-folding optimizer: it only precomputes what the render
+        # computes anyway (same output), and costs a third of code generation.
+        super().__init__(environment, None, None, stream, optimized=False)
+        self.undeclared: set[str] = set()
+
+    def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
+        # ``a ~ b`` grows strings without an operator the sandbox intercepts: check each result.
+        self.write("environment.bounded_concat(")
+        super().visit_Concat(node, frame)
+        self.write(")")
+
+    def enter_frame(self, frame: Any) -> None:
+        super().enter_frame(frame)
+        for _, (action, param) in frame.symbols.loads.items():
+            if action == "resolve" and param not in self.environment.globals:
+                self.undeclared.add(param)
+
+
+def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
+    """``env.from_string(ast)`` and ``meta.find_undeclared_variables(ast)`` in one code
+    generation. Raises ``TemplateSyntaxError`` (e.g. an unknown filter) or ``SyntaxError``."""
+    env = environment()
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, stream)
+    generator.visit(ast)
+    code = env._compile(stream.getvalue(), "<template>")
+    template = env.template_class.from_code(env, code, env.make_globals(None), None)
+    template._rocmlsp_code = marshal.dumps(code)  # type: ignore[attr-defined]
+    return template, generator.undeclared
+
+
+def template_code(template: jinja2.Template) -> bytes:
+    """The marshalled code of a template from :func:`compile_template` (what a render process
+    runs: code generated by Jinja from the template text, never the text's own Python)."""
+    code = getattr(template, "_rocmlsp_code", None)
+    if code is None:
+        raise ValueError("the template was not compiled by compile_template")
+    return code
+
+
+def template_from_code(code: bytes) -> jinja2.Template:
+    """The template :func:`template_code` describes, in this process's environment."""
+    env = environment()
+    template = env.template_class.from_code(env, marshal.loads(code), env.make_globals(None), None)
+    template._rocmlsp_code = code  # type: ignore[attr-defined]
+    return template
+
+
+def _stand_in(value: Any, *args: Any, **kwargs: Any) -> Any:
+    return value
+
+
+def undeclared_names(ast: jinja2.nodes.Template) -> set[str]:
+    """The names ``ast`` looks up (``meta.find_undeclared_variables``), also for a template
+    that does not compile: unknown filters and tests get stand-ins (Jinja's compiler stops
+    at them), and after any other compile error every name read and never assigned counts."""
+    env: jinja2.Environment = environment()
+    filters = {f.name for f in ast.find_all(nodes.Filter)} - env.filters.keys()
+    tests = {t.name for t in ast.find_all(nodes.Test)} - env.tests.keys()
+    if filters or tests:
+        env = env.overlay()
+        env.filters = {**env.filters, **dict.fromkeys(filters, _stand_in)}
+        env.tests = {**env.tests, **dict.fromkeys(tests, _stand_in)}
+    generator = _TrackingGenerator(env, io.StringIO())
+    try:
+        generator.visit(ast)
+    except jinja2.TemplateSyntaxError:
+        names = list(ast.find_all(nodes.Name))
+        assigned = {n.name for n in names if n.ctx != "load"} | {m.name for m in ast.find_all(nodes.Macro)}
+        return {n.name for n in names if n.ctx == "load"} - assigned - env.globals.keys()
+    return generator.undeclared

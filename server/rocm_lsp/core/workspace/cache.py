@@ -1,0 +1,196 @@
+"""A content-addressed on-disk cache of check results, as ruff keeps one.
+
+The key covers the file's bytes, the profile override and a fingerprint of the engine
+(the core's own sources and the versions of jinja2, sympy and tree-sitter-jinja), so a
+cached result is exactly what a fresh analysis would give. Writes are atomic.
+
+The cache lives in the user's cache directory, never in the checkout (whose files anyone who
+can open a pull request controls): ``$ROCM_LSP_CACHE_DIR/check`` or
+``$XDG_CACHE_HOME/rocm-lsp/check`` (``~/.cache`` by default), then one folder per project.
+Folders of the cache that are symbolic links disable it for the run; every entry read is
+validated, and a malformed one is ignored (and rewritten by the fresh analysis).
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import os
+import stat
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from rocm_lsp.core.diagnostics import RULES, Diagnostic, Related, Severity
+from rocm_lsp.core.text import Span
+from rocm_lsp.core.workspace.files import atomic_write_text, read_capped, user_cache_dir
+
+CACHE_VERSION = "2"
+MAX_ENTRY_BYTES = 64 << 20
+_FIELDS = {"code", "severity", "message", "span", "related"}
+
+
+@functools.cache
+def engine_fingerprint() -> str:
+    digest = hashlib.sha256(CACHE_VERSION.encode())
+    core = Path(__file__).resolve().parent
+    for path in sorted(core.rglob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    for dist in ("jinja2", "sympy", "tree-sitter", "tree-sitter-jinja"):
+        try:
+            digest.update(f"{dist}={metadata.version(dist)}".encode())
+        except metadata.PackageNotFoundError:
+            digest.update(f"{dist}=?".encode())
+    return digest.hexdigest()
+
+
+def cache_base() -> Path:
+    """The folder holding every project's check cache (``user_cache_dir("check")``)."""
+    return user_cache_dir("check")
+
+
+def default_dir(project_root: Path) -> Path:
+    """The check cache of the project at ``project_root``: ``cache_base()/<16 hex of its path>``."""
+    resolved = str(project_root.resolve()).encode("utf-8", "surrogateescape")
+    return cache_base() / hashlib.sha256(resolved).hexdigest()[:16]
+
+
+class CheckCache:
+    """Diagnostics of analysed files, keyed by content.
+
+    ``owned_from`` is the first folder of ``root`` that the cache creates and owns (default:
+    ``root`` itself); it and every folder below it must be real directories, not links.
+    """
+
+    def __init__(self, root: Path, owned_from: Path | None = None) -> None:
+        self.root = root
+        self.owned_from = owned_from if owned_from is not None else root
+        self.usable = True
+        self.warning: str | None = None  # why the cache was turned off, for the user
+        self._verified: set[Path] = set()
+
+    def key(self, data: bytes, profile: str | None) -> str:
+        digest = hashlib.sha256(engine_fingerprint().encode())
+        digest.update(f"\0{profile or ''}\0".encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def _path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.json"
+
+    def _disable(self, reason: str) -> None:
+        self.usable = False
+        if self.warning is None:
+            self.warning = f"the check cache is off for this run: {reason}"
+
+    def _real_dirs(self, folder: Path, create: bool) -> bool:
+        """Whether ``folder`` and the folders from ``owned_from`` down to it are directories
+        (created if ``create``); a link or other file there turns the cache off."""
+        try:
+            parts = folder.relative_to(self.owned_from).parts
+        except ValueError:
+            parts = ()
+            chain = [folder]
+        else:
+            chain = [self.owned_from]
+            for part in parts:
+                chain.append(chain[-1] / part)
+        for current in chain:
+            if current in self._verified:
+                continue
+            try:
+                mode = os.lstat(current).st_mode
+            except FileNotFoundError:
+                if not create:
+                    return False
+                current.parent.mkdir(parents=True, exist_ok=True)
+                try:
+                    os.mkdir(current, 0o700)
+                except FileExistsError:
+                    pass
+                mode = os.lstat(current).st_mode
+                if current == self.root and stat.S_ISDIR(mode):
+                    atomic_write_text(current / ".gitignore", "# created by rocm-lsp\n*\n")
+            if stat.S_ISLNK(mode):
+                self._disable(f"{current} is a symbolic link")
+                return False
+            if not stat.S_ISDIR(mode):
+                self._disable(f"{current} is not a directory")
+                return False
+            self._verified.add(current)
+        return True
+
+    def get(self, key: str, length: int) -> list[Diagnostic] | None:
+        """The cached findings for ``key`` if there is a valid entry for a text of ``length``
+        characters, else ``None``."""
+        if not self.usable:
+            return None
+        target = self._path(key)
+        try:
+            if not self._real_dirs(target.parent, create=False):
+                return None
+            data, _ = read_capped(target, MAX_ENTRY_BYTES, follow_symlinks=False)
+            if len(data) > MAX_ENTRY_BYTES:
+                return None
+            return parse_entry(json.loads(data), length)
+        except (OSError, ValueError, RecursionError):
+            return None
+
+    def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
+        if not self.usable:
+            return
+        records = [
+            {
+                "code": d.code,
+                "severity": int(d.severity),
+                "message": d.message,
+                "span": [d.span.start, d.span.end],
+                "related": [{"span": [r.span.start, r.span.end], "message": r.message} for r in d.related],
+            }
+            for d in diagnostics
+        ]
+        target = self._path(key)
+        try:
+            if self._real_dirs(target.parent, create=True):
+                atomic_write_text(target, json.dumps(records))
+        except OSError:
+            self.usable = False  # read-only or full disk: carry on without a cache
+
+
+def _span(raw: Any, length: int) -> Span:
+    if not (isinstance(raw, list) and len(raw) == 2 and all(type(v) is int for v in raw)):
+        raise ValueError("a span is two integers")
+    start, end = raw
+    if not 0 <= start <= end <= length:
+        raise ValueError("span outside the file")
+    return Span(start, end)
+
+
+def _diagnostic(raw: Any, length: int) -> Diagnostic:
+    if not (isinstance(raw, dict) and set(raw) == _FIELDS):
+        raise ValueError("not a diagnostic record")
+    code, severity, message, related = raw["code"], raw["severity"], raw["message"], raw["related"]
+    if not (isinstance(code, str) and code in RULES):
+        raise ValueError("unknown code")
+    if type(severity) is not int or severity not in {int(s) for s in Severity}:
+        raise ValueError("bad severity")
+    if not isinstance(message, str) or not isinstance(related, list):
+        raise ValueError("bad message or related")
+    links = []
+    for item in related:
+        if not (
+            isinstance(item, dict) and set(item) == {"span", "message"} and isinstance(item["message"], str)
+        ):
+            raise ValueError("bad related record")
+        links.append(Related(_span(item["span"], length), item["message"]))
+    return Diagnostic(code, Severity(severity), message, _span(raw["span"], length), tuple(links))
+
+
+def parse_entry(raw: Any, length: int) -> list[Diagnostic]:
+    """The diagnostics of a cache entry for a text of ``length`` characters; ``ValueError``
+    unless it is a list of well-formed records with registered codes and spans in the text."""
+    if not isinstance(raw, list):
+        raise ValueError("a cache entry is a list")
+    return [_diagnostic(item, length) for item in raw]
