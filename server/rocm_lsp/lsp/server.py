@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, TypeVar
+from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
@@ -56,22 +56,31 @@ def is_python(uri: str) -> bool:
 
 
 @dataclass
-class Snapshot:
-    """One analysed version of a document."""
-
+class _SnapshotBase:
     uri: str
     version: int | None
-    analysis: Analysis | PythonAnalysis
     positions: Positions
 
-    @property
-    def template(self) -> Analysis | None:
-        """The template analysis (None for a Python module)."""
-        return None if self.is_python else self.analysis  # type: ignore[return-value]
 
-    @property
-    def is_python(self) -> bool:
-        return is_python(self.uri)
+@dataclass
+class TemplateSnapshot(_SnapshotBase):
+    """One analysed version of a ``.hip.jinja`` template."""
+
+    analysis: Analysis
+    kind: ClassVar[Literal["template"]] = "template"
+
+
+@dataclass
+class PythonSnapshot(_SnapshotBase):
+    """One analysed version of a Python module (Inductor template strings inside it)."""
+
+    analysis: PythonAnalysis
+    kind: ClassVar[Literal["python"]] = "python"
+
+
+Snapshot = TemplateSnapshot | PythonSnapshot
+"""One analysed version of a document: dispatch on its type (or ``kind``) once, and the
+analysis is known — template-only features take :meth:`RocmLanguageServer.template_snapshot`."""
 
 
 @dataclass
@@ -169,6 +178,11 @@ class RocmLanguageServer(LanguageServer):
             self._start(uri)
         return await asyncio.shield(pending.future)
 
+    async def template_snapshot(self, uri: str) -> TemplateSnapshot | None:
+        """The snapshot of an open template; None for a Python module or a closed document."""
+        snapshot = await self.snapshot(uri) if is_template(uri) else None
+        return snapshot if isinstance(snapshot, TemplateSnapshot) else None
+
     def _start(self, uri: str) -> None:
         if uri in self._running or uri not in self._waiting:
             return
@@ -199,11 +213,11 @@ class RocmLanguageServer(LanguageServer):
             reader = module_reader(Path(path)) if path else None
             choice = python_profile(Path(path) if path else None, profile)
             python = analyze_python(text, choice.name, reader, choice.reason)
-            return Snapshot(uri, version, python, Positions(LineIndex(text), self.encoding()))
+            return PythonSnapshot(uri, version, Positions(LineIndex(text), self.encoding()), python)
         from rocm_lsp.core.engine.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
 
         analysis = analyze(text, profile)
-        return Snapshot(uri, version, analysis, Positions(LineIndex(text), self.encoding()))
+        return TemplateSnapshot(uri, version, Positions(LineIndex(text), self.encoding()), analysis)
 
     def current(self, snapshot: Snapshot) -> bool:
         """Whether the snapshot still describes the open document."""

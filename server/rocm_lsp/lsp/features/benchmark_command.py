@@ -10,7 +10,7 @@ from pathlib import Path
 from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
-from rocm_lsp.lsp.server import RocmLanguageServer, is_template
+from rocm_lsp.lsp.server import RocmLanguageServer
 
 BENCHMARK = "rocm-lsp.benchmark"
 
@@ -25,9 +25,7 @@ def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
 def register(server: RocmLanguageServer) -> None:
     @server.command(BENCHMARK)
     async def benchmark_command(ls: RocmLanguageServer, uri: str) -> str | None:
-        if not is_template(uri):
-            return None
-        snapshot = await ls.snapshot(uri)
+        snapshot = await ls.template_snapshot(uri)
         if snapshot is None:
             return None
         from rocm_lsp.gpu.bench import DEFAULT_TIMEOUT_S, benchmark

@@ -16,8 +16,8 @@ def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     async def code_lens(ls: RocmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
         uri = params.text_document.uri
-        snapshot = await ls.snapshot(uri)
-        if snapshot is None or snapshot.is_python or snapshot.analysis.outline is None:
+        snapshot = await ls.template_snapshot(uri)
+        if snapshot is None or snapshot.analysis.outline is None:
             return []
         lenses = []
         for site in snapshot.analysis.outline.sites:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pygls.uris import to_fs_path
 
-from rocm_lsp.lsp.server import RocmLanguageServer, is_template
+from rocm_lsp.lsp.server import RocmLanguageServer
 
 COMPILE = "rocm-lsp.compile"
 
@@ -53,9 +53,7 @@ def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Bu
 def register(server: RocmLanguageServer) -> None:
     @server.command(COMPILE)
     async def compile_command(ls: RocmLanguageServer, uri: str) -> str | None:
-        if not is_template(uri):
-            return None
-        snapshot = await ls.snapshot(uri)
+        snapshot = await ls.template_snapshot(uri)
         if snapshot is None:
             return None
         from rocm_lsp.gpu.build import build

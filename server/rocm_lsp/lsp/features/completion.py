@@ -13,10 +13,10 @@ def register(server: RocmLanguageServer) -> None:
         lsp.TEXT_DOCUMENT_COMPLETION, lsp.CompletionOptions(trigger_characters=[".", "[", ",", '"'])
     )
     async def completion(ls: RocmLanguageServer, params: lsp.CompletionParams) -> lsp.CompletionList | None:
-        snapshot = await ls.snapshot(params.text_document.uri)
+        snapshot = await ls.template_snapshot(params.text_document.uri)
         from rocm_lsp.core.features.completion import completions_at
 
-        if snapshot is None or snapshot.is_python:
+        if snapshot is None:
             return None
         offset = snapshot.positions.offset(params.position)
         found = completions_at(snapshot.analysis, offset)

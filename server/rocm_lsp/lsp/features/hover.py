@@ -5,7 +5,7 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from rocm_lsp.lsp import convert
-from rocm_lsp.lsp.server import RocmLanguageServer
+from rocm_lsp.lsp.server import PythonSnapshot, RocmLanguageServer
 
 
 def register(server: RocmLanguageServer) -> None:
@@ -15,7 +15,7 @@ def register(server: RocmLanguageServer) -> None:
         if snapshot is None:
             return None
         offset = snapshot.positions.offset(params.position)
-        if snapshot.is_python:
+        if isinstance(snapshot, PythonSnapshot):
             from rocm_lsp.core.features.python_hover import hover_python
 
             found = hover_python(snapshot.analysis, offset)

@@ -11,10 +11,10 @@ from rocm_lsp.lsp.server import RocmLanguageServer
 def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_INLAY_HINT)
     async def inlay_hint(ls: RocmLanguageServer, params: lsp.InlayHintParams) -> list[lsp.InlayHint]:
-        snapshot = await ls.snapshot(params.text_document.uri)
+        snapshot = await ls.template_snapshot(params.text_document.uri)
         from rocm_lsp.core.features.inlay import inlay_hints
 
-        if snapshot is None or snapshot.is_python:
+        if snapshot is None:
             return []
         pos = snapshot.positions
         start, end = pos.offset(params.range.start), pos.offset(params.range.end)

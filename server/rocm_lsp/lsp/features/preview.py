@@ -11,7 +11,7 @@ from pygls.uris import from_fs_path
 
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.lsp.protocol import valid_text
-from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, is_template
+from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, TemplateSnapshot
 
 PREVIEW = "rocm-lsp.preview"
 RENDER = "rocm-lsp.render"
@@ -28,12 +28,12 @@ def preview_path(uri: str) -> Path:
     return cache_dir() / f"{name}-{digest}.generated.hip.cpp"
 
 
-def content(snapshot: Snapshot, previous: str | None) -> str:
+def content(snapshot: TemplateSnapshot, previous: str | None) -> str:
     """The preview's text (valid UTF-8: lone surrogates a template rendered become U+FFFD)."""
     return valid_text(_content(snapshot, previous))
 
 
-def _content(snapshot: Snapshot, previous: str | None) -> str:
+def _content(snapshot: TemplateSnapshot, previous: str | None) -> str:
     rendered = snapshot.analysis.rendered
     if rendered is not None and rendered.text is not None:
         return rendered.text
@@ -51,7 +51,7 @@ def _content(snapshot: Snapshot, previous: str | None) -> str:
 def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
     """Rewrite the preview of a template whose preview is open."""
     path = ls.previews.get(snapshot.uri)
-    if path is None or snapshot.is_python:
+    if path is None or not isinstance(snapshot, TemplateSnapshot):
         return
     target = Path(path)
     previous = None
@@ -73,9 +73,7 @@ def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
 def register(server: RocmLanguageServer) -> None:
     @server.command(PREVIEW)
     async def preview(ls: RocmLanguageServer, uri: str) -> str | None:
-        if not is_template(uri):
-            return None
-        snapshot = await ls.snapshot(uri)
+        snapshot = await ls.template_snapshot(uri)
         if snapshot is None or not ls.is_open(uri):
             return None
         path = preview_path(uri)
@@ -96,7 +94,7 @@ def register(server: RocmLanguageServer) -> None:
     @server.command(RENDER)
     async def render(ls: RocmLanguageServer, uri: str) -> str | None:
         """The rendered text itself (for clients that prefer to show it their way)."""
-        snapshot = await ls.snapshot(uri)
+        snapshot = await ls.template_snapshot(uri)
         if snapshot is None or snapshot.analysis.rendered is None:
-            return None
+            return None  # not a template (a Python module renders nothing by itself), or closed
         return snapshot.analysis.rendered.text

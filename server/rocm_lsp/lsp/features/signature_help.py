@@ -13,10 +13,10 @@ def register(server: RocmLanguageServer) -> None:
     async def signature_help(
         ls: RocmLanguageServer, params: lsp.SignatureHelpParams
     ) -> lsp.SignatureHelp | None:
-        snapshot = await ls.snapshot(params.text_document.uri)
+        snapshot = await ls.template_snapshot(params.text_document.uri)
         from rocm_lsp.core.features.completion import signature_help_at
 
-        if snapshot is None or snapshot.is_python:
+        if snapshot is None:
             return None
         found = signature_help_at(snapshot.analysis, snapshot.positions.offset(params.position))
         return None if found is None else convert.signature_help(found)
