@@ -132,6 +132,7 @@ def _compile(args: argparse.Namespace) -> int:
     from rocm_lsp.core.text import LineIndex
     from rocm_lsp.core.workspace.check import FileReport
     from rocm_lsp.gpu.build import build
+    from rocm_lsp.gpu.compile import CompileState
     from rocm_lsp.report_formats import FORMATS
 
     path: Path = args.file
@@ -142,11 +143,11 @@ def _compile(args: argparse.Namespace) -> int:
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
     sys.stdout.write(FORMATS[args.output_format]([report]))
     compiled = result.result
-    if compiled is not None and compiled.skipped and args.output_format == "concise":
+    if compiled is not None and compiled.state is CompileState.SKIPPED and args.output_format == "concise":
         print(f"skipped: AMD only ({_printable(compiled.toolchain)} here)", file=sys.stderr)
     elif compiled is not None and args.output_format == "concise":
         state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
-        verdict = "ok" if compiled.ok else "failed"
+        verdict = "ok" if compiled.ok else compiled.state.value
         print(f"{verdict}: {_printable(compiled.toolchain)}, {state}", file=sys.stderr)
         for k in compiled.resources:
             spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""

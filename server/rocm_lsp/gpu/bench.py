@@ -16,7 +16,7 @@ from rocm_lsp.core.workspace.files import user_cache_dir
 from rocm_lsp.gpu import child
 from rocm_lsp.gpu.bench_request import BenchSetupError, make_request
 from rocm_lsp.gpu.build import Build, build
-from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S
+from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileState
 
 WORKER = Path(__file__).resolve().parent / "bench_worker.py"
 DEFAULT_TIMEOUT_S = 180.0
@@ -181,6 +181,8 @@ def benchmark(
         return BenchOutcome(False, f"benchmark failed: {problem}")
     built = build(path, text, False, compiler, arch, profile, cancel, compile_timeout)
     result = built.result
+    if result is not None and result.state is CompileState.CANCELLED:
+        return BenchOutcome(False, "not benchmarked: cancelled", build=built)
     if result is None or not result.ok or result.library is None:
         reason = built.diagnostics[0].message if built.diagnostics else (result.note if result else "")
         return BenchOutcome(False, f"not benchmarked: {reason or 'the kernel did not compile'}", build=built)

@@ -10,7 +10,7 @@ from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.engine.analysis import Analysis, analyze
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
-from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, compile_source
+from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, CompileState, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
 
@@ -82,12 +82,13 @@ def build(
     result = compile_source(
         source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel, amd_flags=amd_flags
     )
-    if result.note == "cancelled":
+    if result.state is CompileState.CANCELLED:
         return Build(analysis, result, tool, [])
     found: list[Diagnostic] = []
-    if result.note and not result.ok and not result.messages:
-        code = "RL403" if result.skipped else "RL404"
-        found.append(make(code, result.note, _def_kernel_span(analysis)))
+    if result.state is CompileState.SKIPPED:
+        found.append(make("RL403", result.note, _def_kernel_span(analysis)))
+    elif result.note and not result.ok and not result.messages:
+        found.append(make("RL404", result.note, _def_kernel_span(analysis)))
     for msg in result.messages:
         code = "RL401" if msg.severity == "error" else "RL402"
         if Path(msg.file).resolve() == path.resolve() or msg.file == filename:

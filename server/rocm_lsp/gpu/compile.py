@@ -16,6 +16,7 @@ import threading
 import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
+from enum import Enum
 from pathlib import Path
 
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES
@@ -69,9 +70,19 @@ class KernelResources:
     extra: dict[str, int] = field(default_factory=dict)
 
 
+class CompileState(str, Enum):
+    """How a compile ended (``CompileResult.note`` is the human text beside it)."""
+
+    COMPILED = "compiled"  # the library (or cubin) is there
+    FAILED = "failed"  # the compiler ran and failed, timed out or crashed
+    SKIPPED = "skipped"  # not for this platform (AMD-only source on NVIDIA): not a failure
+    CANCELLED = "cancelled"  # the user stopped it
+    NOT_RUN = "not-run"  # the compiler never ran (no build cache, cannot start it)
+
+
 @dataclass
 class CompileResult:
-    ok: bool
+    state: CompileState
     library: str | None
     messages: list[CompilerMessage]
     resources: list[KernelResources]
@@ -79,18 +90,37 @@ class CompileResult:
     cached: bool
     command: list[str]
     toolchain: str
-    note: str = ""  # a reason when nothing was compiled (e.g. AMD-only source on NVIDIA)
-    skipped: bool = False  # not for this platform (AMD-only source on NVIDIA): not a failure
+    note: str = ""  # why, in words, when nothing was compiled (e.g. AMD-only source on NVIDIA)
+
+    @property
+    def ok(self) -> bool:
+        return self.state is CompileState.COMPILED
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self))
+        data = asdict(self)
+        data["state"] = self.state.value
+        data["ok"] = self.ok  # for older versions reading the same cache
+        return json.dumps(data)
 
     @classmethod
     def from_json(cls, text: str) -> CompileResult:
         data = json.loads(text)
         data["messages"] = [CompilerMessage(**m) for m in data["messages"]]
         data["resources"] = [KernelResources(**r) for r in data["resources"]]
+        ok, skipped = data.pop("ok", None), data.pop("skipped", False)
+        if "state" in data:
+            data["state"] = CompileState(data["state"])
+        else:  # written before CompileState: ``ok``, ``skipped`` and the note said it
+            data["state"] = _old_state(bool(ok), bool(skipped), data.get("note", ""))
         return cls(**data)
+
+
+def _old_state(ok: bool, skipped: bool, note: str) -> CompileState:
+    if ok:
+        return CompileState.COMPILED
+    if skipped:
+        return CompileState.SKIPPED
+    return CompileState.CANCELLED if note == "cancelled" else CompileState.FAILED
 
 
 def amd_only_reason(source: str) -> str | None:
@@ -171,23 +201,28 @@ def parse_resources(output: str) -> list[KernelResources]:
 
 def _run_compiler(
     command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None, env: dict[str, str]
-) -> tuple[str, bool, str, bool]:
-    """(output, succeeded, reason, whether the outcome says something about the source) —
+) -> tuple[str, CompileState, str, bool]:
+    """(output, state, reason, whether the outcome says something about the source) —
     the compiler's process group is killed on timeout or cancellation."""
     name = Path(command[0]).name
     try:
         done = child.run(command, timeout, cancel, cwd=cwd, env=env, merge_stderr=True)
     except OSError as exc:
-        return "", False, f"cannot run {command[0]}: {exc}", False
+        return "", CompileState.NOT_RUN, f"cannot run {command[0]}: {exc}", False
     if done.stopped == "cancelled":
-        return "", False, "cancelled", False
+        return "", CompileState.CANCELLED, "cancelled", False
     if done.stopped == "timeout":
-        return done.stdout, False, f"the compiler did not finish within {timeout:g} s and was stopped", False
+        return (
+            done.stdout,
+            CompileState.FAILED,
+            f"the compiler did not finish within {timeout:g} s and was stopped",
+            False,
+        )
     if done.returncode != 0:
         # killed by a signal (a crash, the OOM killer, a user): no verdict on the source
         verdict = done.returncode is not None and done.returncode > 0 and not done.truncated
-        return done.stdout, False, done.describe_exit(name), verdict
-    return done.stdout, True, "", True
+        return done.stdout, CompileState.FAILED, done.describe_exit(name), verdict
+    return done.stdout, CompileState.COMPILED, "", True
 
 
 def compile_source(
@@ -204,7 +239,7 @@ def compile_source(
     the profile's ``-mllvm`` options for hipcc."""
     reason = amd_only_reason(source) if tool.platform == "nvidia" else None
     if reason:
-        return CompileResult(False, None, [], [], 0.0, False, [], tool.describe(), note=reason, skipped=True)
+        return CompileResult(CompileState.SKIPPED, None, [], [], 0.0, False, [], tool.describe(), note=reason)
     command_flags = flags(tool, "check" if check_only else "so", amd_flags)
     key = cache_key(source, tool, command_flags)
     folder = (root or cache_dir()) / key[:2] / key
@@ -222,8 +257,9 @@ def compile_source(
         work = Path(tempfile.mkdtemp(dir=folder, prefix=".build-"))
     except OSError as exc:
         return CompileResult(
-            False, None, [], [], 0.0, False, [], tool.describe(), note=f"cannot write the build cache: {exc}"
-        )
+            CompileState.NOT_RUN, None, [], [], 0.0, False, [], tool.describe(),
+            note=f"cannot write the build cache: {exc}",
+        )  # fmt: skip
     src = work / "kernel.hip.cpp"
     out = work / artifact.name
     command = [tool.compiler, *command_flags, str(src), "-o", str(out)]
@@ -234,11 +270,13 @@ def compile_source(
     except OSError as exc:
         shutil.rmtree(work, ignore_errors=True)
         return CompileResult(
-            False, None, [], [], 0.0, False, command, tool.describe(), f"cannot write the build cache: {exc}"
-        )
-    output, ok, note, verdict = _run_compiler(command, work, timeout, cancel, compiler_env(tool))
+            CompileState.NOT_RUN, None, [], [], 0.0, False, command, tool.describe(),
+            f"cannot write the build cache: {exc}",
+        )  # fmt: skip
+    output, state, note, verdict = _run_compiler(command, work, timeout, cancel, compiler_env(tool))
+    ok = state is CompileState.COMPILED
     if ok and not out.exists():
-        ok, verdict = False, False
+        ok, state, verdict = False, CompileState.FAILED, False
         note = f"{Path(tool.compiler).name} exited with status 0 but wrote no {out.name}"
     seconds = time.perf_counter() - start
     messages = parse_messages(output, filename)
@@ -247,7 +285,7 @@ def compile_source(
     if not ok and not located and output.strip():
         note = (note + ": " if note else "") + output.strip().splitlines()[-1][:400]
     result = CompileResult(
-        ok,
+        state,
         str(artifact) if ok else None,
         messages,
         parse_resources(output),
@@ -269,7 +307,7 @@ def compile_source(
     except OSError as exc:
         result.note = f"built, but the cache could not be written: {exc}"
         if ok and not artifact.exists():  # the library never reached the cache
-            result.ok, result.library = False, None
+            result.state, result.library = CompileState.NOT_RUN, None
             result.note = f"cannot write the build cache: {exc}"
     finally:
         shutil.rmtree(work, ignore_errors=True)

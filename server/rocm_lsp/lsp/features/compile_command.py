@@ -30,12 +30,18 @@ def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
 
 
 def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Build
+    from rocm_lsp.gpu.compile import CompileState
+
     result = build.result
     errors = sum(1 for d in build.diagnostics if d.severity.label == "error")
     if result is None:
         reason = build.diagnostics[0].message if build.diagnostics else "nothing to compile"
         return "Compile: not compiled", reason
-    if result.note and not result.ok and not result.messages:
+    if result.state is CompileState.CANCELLED:
+        return "Compile (cancelled)", "compile cancelled"
+    if result.state in (CompileState.SKIPPED, CompileState.NOT_RUN) or (
+        not result.ok and result.note and not result.messages
+    ):
         return "Compile: not compiled", result.note
     if not result.ok:
         return f"Compile ✗ {errors} error{'s' if errors != 1 else ''}", f"compile failed: {errors} error(s)"
