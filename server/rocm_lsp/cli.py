@@ -292,7 +292,7 @@ def _check(args: argparse.Namespace) -> int:
     from rocm_lsp.core.workspace.config import project_root
     from rocm_lsp.report_formats import FORMATS, printable
 
-    settings = load_pyproject(Path.cwd())
+    settings: Settings = load_pyproject(Path.cwd())
     if settings.errors:
         for error in settings.errors:
             print(f"error: [tool.rocm-lsp] {printable(error)}", file=sys.stderr)
@@ -307,7 +307,7 @@ def _check(args: argparse.Namespace) -> int:
         )
         if value is not None
     }
-    settings: Settings = from_mapping(overrides, settings)
+    settings = from_mapping(overrides, settings)
     if settings.errors:
         for error in settings.errors:
             print(f"error: --{printable(error)}", file=sys.stderr)  # --select, --ignore

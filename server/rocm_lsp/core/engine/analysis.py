@@ -195,7 +195,7 @@ def _compile_error(analysis: Analysis, exc: SyntaxError, found: list[Diagnostic]
     """A Python syntax error in Jinja's generated code, mapped back to the template line."""
     line = None
     try:
-        source = environment().compile(analysis.ast, raw=True)
+        source = "" if analysis.ast is None else environment().compile(analysis.ast, raw=True)
         m = re.search(r"^debug_info = '([\d=&]*)'", source, re.M)
         if m and m.group(1) and exc.lineno:
             pairs = [tuple(map(int, p.split("="))) for p in m.group(1).split("&")]
@@ -284,11 +284,12 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
         nodes = jinja2.nodes
         assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
         for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
+            assert isinstance(assign, (nodes.Assign, nodes.AssignBlock))
             targets = [assign.target, *assign.target.find_all(nodes.Name)]
             assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
         missing -= assigned
     out = []
-    related = ()
+    related: tuple[Related, ...] = ()
     if header.span is not None:
         related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
     assert analysis.outline is not None

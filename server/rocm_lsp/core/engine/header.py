@@ -215,20 +215,20 @@ class _Reader:
         base = line_start + pos
         spans = self.h.spans
         lead = len(value_text) - len(value_text.lstrip())
-        spans[(*path, "=")] = Span(base + lead, base + values.end(lead))
+        spans[path + ("=",)] = Span(base + lead, base + values.end(lead))
         budget = len(value_text) + 64
         for key_start, key_end, vstart in _fields(value_text):
-            fpath = (*path, value_text[key_start:key_end])
-            spans[(*fpath, "@key")] = Span(base + key_start, base + key_end)
+            fpath = path + (value_text[key_start:key_end],)
+            spans[fpath + ("@key",)] = Span(base + key_start, base + key_end)
             spans[fpath] = Span(base + vstart, base + values.end(vstart))
             if vstart < len(value_text) and value_text[vstart] == "[":
                 elements = values.elements(vstart, budget)
                 budget -= len(elements)
                 for i, (a, b) in enumerate(elements):
-                    spans[(*fpath, str(i))] = Span(base + a, base + b)
+                    spans[fpath + (str(i),)] = Span(base + a, base + b)
         if value_text.startswith("[", lead):
             for i, (a, b) in enumerate(values.elements(lead, budget)):
-                spans[(*path, str(i))] = Span(base + a, base + b)
+                spans[path + (str(i),)] = Span(base + a, base + b)
 
     def _error(self, code: str, message: str, *path: str) -> None:
         span = self.h.span_of(*path) or Span(self.start, self.start)
@@ -239,7 +239,8 @@ class _Reader:
         body = self.body
         duplicates = self._scan()
         if duplicates:  # read on without the second declarations (blanked in one pass)
-            pieces, at = [], 0
+            pieces: list[str] = []
+            at = 0
             for a, b in duplicates:
                 pieces += (body[at:a], " " * (b - a))
                 at = b
@@ -573,6 +574,13 @@ class _Reader:
                         )
 
 
+def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
+    """Where ``pattern``, which always matches at ``pos`` here, ends."""
+    found = pattern.match(text, pos)
+    assert found is not None
+    return found.end()
+
+
 def _table_line(line: str) -> tuple[str, str] | None:
     """``(brackets, name)`` of a ``[table]`` or ``[[array]]`` line, in one pass.
 
@@ -582,18 +590,18 @@ def _table_line(line: str) -> tuple[str, str] | None:
     ``]``; when the spaces reach ``]`` directly, the regex gives one of them back as the name.
     """
     n = len(line)
-    i = _SPACES.match(line).end()
+    i = _match_end(_SPACES, line, 0)
     if i >= n or line[i] != "[":
         return None
     brackets = "[[" if line.startswith("[[", i) else "["
     after = i + len(brackets)
-    start = _SPACES.match(line, after).end()
+    start = _match_end(_SPACES, line, after)
     end = start
     next_solid = start  # the first non-space at or after ``end``
     while end < n and line[end] in _TABLE_NAME_CHARS:
         end += 1
         if next_solid < end:
-            next_solid = _SPACES.match(line, end).end()
+            next_solid = _match_end(_SPACES, line, end)
         if next_solid < n and line[next_solid] == "]":
             return brackets, line[start:end]
     if start < n and line[start] == "]" and " " in line[after:start]:
@@ -684,7 +692,7 @@ class _LineValues:
             if text[i] in " \t,":
                 skip = gaps.get(i)
                 if skip is None:
-                    skip = gaps[i] = _GAP.match(text, i).end()
+                    skip = gaps[i] = _match_end(_GAP, text, i)
                 i = skip
             if i >= len(text) or text[i] == "]":
                 break

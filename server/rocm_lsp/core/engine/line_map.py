@@ -345,9 +345,9 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
     numbers = list(lines.lines if isinstance(lines, LineMap) else lines)
     spans: list[tuple[int, int, int]] = []  # (start, end of content, end with the break)
     start = 0
-    for m in _BREAK.finditer(rendered_text):
-        spans.append((start, m.start(), m.end()))
-        start = m.end()
+    for brk in _BREAK.finditer(rendered_text):
+        spans.append((start, brk.start(), brk.end()))
+        start = brk.end()
     if start < len(rendered_text):
         spans.append((start, len(rendered_text), len(rendered_text)))
     if len(spans) != len(numbers):

@@ -209,7 +209,7 @@ def _render_job(job: RenderJob, template: jinja2.Template) -> Rendered:
 def _facts(header: Header, kernel: TemplateKernel) -> KernelFacts:
     info = getattr(kernel, "runtime_arg_info", None) or []
     values = getattr(kernel, "runtime_arg_values", None) or []
-    return KernelFacts(tuple(tuple(i) for i in info), tuple(values))  # type: ignore[misc]
+    return KernelFacts(tuple(tuple(i) for i in info), tuple(values))
 
 
 # -- crossing the process boundary -------------------------------------------------------------

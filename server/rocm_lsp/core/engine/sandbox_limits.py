@@ -116,7 +116,7 @@ def check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tupl
             _expect("str", first, f"{name}({first})")
         elif name == "expandtabs":
             tab = as_int(args[0] if args else kwargs.get("tabsize", 8)) or 0
-            tabs = owner.count("\t" if isinstance(owner, str) else b"\t")
+            tabs = owner.count("\t") if isinstance(owner, str) else owner.count(b"\t")
             _expect("str", len(owner) + tabs * tab, name)
         elif name == "replace" and len(args) >= 2:
             check_replace(owner, args[0], args[1])
@@ -138,7 +138,8 @@ def check_call(func: Any, args: tuple[Any, ...], kwargs: dict[str, Any]) -> tupl
 
 def check_replace(text: Any, old: Any, new: Any) -> None:
     if isinstance(text, (str, bytes)) and isinstance(old, type(text)) and isinstance(new, type(text)):
-        grow = text.count(old) * max(len(new) - len(old), 0) if old else (len(text) + 1) * len(new)
+        count: Callable[[Any], int] = text.count  # str.count or bytes.count, as old's type is text's
+        grow = count(old) * max(len(new) - len(old), 0) if old else (len(text) + 1) * len(new)
         _expect("str", len(text) + grow, "replace")
 
 

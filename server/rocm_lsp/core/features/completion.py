@@ -115,8 +115,9 @@ def _header_completions(analysis: Analysis, offset: int, start: int) -> list[Com
     if re.search(r"\bdtype\s*=\s*\"?\w*$", line):
         accepted = PROFILES[analysis.profile].dtype_table  # what def_kernel can type
         return [Completion(d, "dtype", "torch dtype", replace_from=start) for d in DTYPES if d in accepted]
-    if re.search(r"^\s*profile\s*=\s*\"?[\w.-]*$", line):
-        begin = offset - len(re.search(r"[\w.-]*$", line).group(0))
+    profile_value = re.search(r"^\s*profile\s*=\s*\"?([\w.-]*)$", line)
+    if profile_value:
+        begin = offset - len(profile_value.group(1))
         return [Completion(p.name, "value", p.description, replace_from=begin) for p in PROFILES.values()]
     table = _current_table(text[analysis.header.span.start if analysis.header.span else 0 : line_start])
     if "{" in line and line.count("{") > line.count("}"):

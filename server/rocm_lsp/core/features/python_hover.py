@@ -4,6 +4,8 @@ for an example problem (fp16, row-major GEMM-like shapes), labelled as an exampl
 
 from __future__ import annotations
 
+from typing import Any
+
 from rocm_lsp.core.engine.structure import HookSite, Value
 from rocm_lsp.core.features.hover import Hover
 from rocm_lsp.core.model.ir import make_node
@@ -40,7 +42,7 @@ def hover_python(analysis: PythonAnalysis, offset: int) -> Hover | None:
 def _example_signature(analysis: PythonAnalysis, site: HookSite) -> str:
     """Run the profile's def_kernel on example nodes named after the Python arguments."""
     profile = PROFILES[analysis.profile]
-    kernel = profile.new_kernel("KERNEL_NAME", [])
+    kernel: Any = profile.new_kernel("KERNEL_NAME", [])  # the profile's era class: its hooks
     size = [SizeExpr(str(n), ("int", n)) for n in EXAMPLE_SHAPE]
     kwargs: dict = {}
     positional = ["inputs", "outputs"]

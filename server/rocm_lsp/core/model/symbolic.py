@@ -96,8 +96,8 @@ def to_sympy(tree: Tree) -> Any:
 
 def product(entries: list[SizeExpr]) -> Any:
     """``sympy_product`` of the entries (an ``int`` when all are constant)."""
-    constants = [e.constant for e in entries]
-    if all(c is not None for c in constants):
+    constants = [c for c in (e.constant for e in entries) if c is not None]
+    if len(constants) == len(entries):
         result = 1
         for c in constants:
             result *= c

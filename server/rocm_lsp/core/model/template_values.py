@@ -78,6 +78,7 @@ class SizeValue:
     """A size, stride, offset or numel as a template sees it (a sympy expression inside)."""
 
     __slots__ = ("_expr",)
+    _expr: Any  # the sympy expression, set once in __init__
 
     def __init__(self, expr: Any) -> None:
         object.__setattr__(self, "_expr", expr)
