@@ -18,6 +18,7 @@ python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip 2>/dev/null || true
 .venv/bin/pip install -q -e '.[test]'
 bash scripts/setup-oracle.sh            # real torch 2.13 (CPU) for the differential tests
-.venv/bin/ruff check server tests bench
+.venv/bin/ruff check server tests bench scripts
+.venv/bin/ruff format --check server tests bench scripts
 ROCM_LSP_ORACLE_PYTHON="$PWD/.oracle/bin/python" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 bash scripts/test-extension.sh           # build, package and test the VS Code extension in a real VS Code
