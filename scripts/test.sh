@@ -20,5 +20,6 @@ python3 -m venv .venv
 bash scripts/setup-oracle.sh            # real torch 2.13 (CPU) for the differential tests
 .venv/bin/ruff check server tests bench scripts
 .venv/bin/ruff format --check server tests bench scripts
+.venv/bin/mypy server/rocm_lsp                # types (tool.mypy in pyproject.toml)
 ROCM_LSP_ORACLE_PYTHON="$PWD/.oracle/bin/python" .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
 bash scripts/test-extension.sh           # build, package and test the VS Code extension in a real VS Code

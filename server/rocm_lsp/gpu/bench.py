@@ -86,7 +86,7 @@ def run_worker(
     except ValueError:
         report = None
     problem = malformed(report) if lines else "it printed no JSON report"
-    if problem is None:
+    if problem is None and isinstance(report, dict):
         return report  # even if it crashed afterwards (e.g. tearing down a faulted GPU context)
     if done.returncode != 0:
         err = done.stderr.strip()
@@ -138,7 +138,7 @@ def summarize(report: dict[str, Any]) -> str:
     fraction = max(report.get("flops_fraction") or 0, report.get("bandwidth_fraction") or 0)
     if fraction:
         parts.append(f"{100 * fraction:.0f}% of peak")
-    status = (report.get("check") or {}).get("status")
+    status = str((report.get("check") or {}).get("status"))
     parts.append(
         {"matched": "ref ✓", "mismatch": "ref ✗ MISMATCH", "error": "ref error"}.get(status, "no ref")
     )

@@ -542,7 +542,8 @@ def run(request: dict[str, Any], result: dict[str, Any] | None = None) -> dict[s
         path = peaks_path(request)
         cache = load_peaks(path)
         key = peak_key(result["device"], result["arch"], torch.__version__)
-        known = cache.get(key) if isinstance(cache.get(key), dict) else {}
+        found = cache.get(key)
+        known: dict[str, Any] = found if isinstance(found, dict) else {}
         try:
             peaks = measure_peaks(torch, device, request.get("flops") is not None, known)
         except Exception as exc:  # noqa: BLE001 - the kernel's numbers stand without peaks

@@ -54,7 +54,7 @@ class _Reader(threading.Thread):
 
     def run(self) -> None:
         try:
-            while chunk := self.stream.read1(65536):
+            while chunk := self.stream.read1(65536):  # type: ignore[attr-defined]  # a BufferedReader
                 if self.size < MAX_OUTPUT:
                     self.chunks.append(chunk[: MAX_OUTPUT - self.size])
                     self.size += len(self.chunks[-1])

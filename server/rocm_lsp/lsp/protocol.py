@@ -90,17 +90,19 @@ class RocmProtocol(LanguageServerProtocol):
         elif "error" in message:
             kind = ResponseErrorMessage
         else:
-            kind = self._result_types.pop(message.get("id"), None) or JsonRPCResponseMessage
+            kind = self._result_types.pop(message.get("id") or "", None) or JsonRPCResponseMessage
         return self._converter.structure(message, kind)
 
     def _refuse(self, message: Any, code: int, reason: str) -> None:
         """Answer a bad request with an error; fail the waiting future of a bad response; log the rest."""
-        if isinstance(message, dict) and "method" not in message and _request_id(message) is not None:
-            self._handle_response(_request_id(message), error=ResponseError(code, reason))
+        answered = _request_id(message) if isinstance(message, dict) else None
+        if isinstance(message, dict) and "method" not in message and answered is not None:
+            self._handle_response(answered, error=ResponseError(code, reason))
         elif isinstance(message, dict) and "id" not in message:
             log.warning("rocm-lsp: ignored a notification: %s", reason)
         else:  # JSON-RPC 5.1: the request's id, or null when it has none usable
-            answer = {"jsonrpc": self.VERSION, "id": None, "error": {"code": code, "message": reason}}
+            error = {"code": code, "message": reason}
+            answer: dict[str, object] = {"jsonrpc": self.VERSION, "id": None, "error": error}
             if isinstance(message, dict):
                 answer["id"] = _request_id(message)
             self._send_data(_valid(answer))

@@ -116,7 +116,7 @@ class RocmLanguageServer(LanguageServer):
             max_workers=2, thread_name_prefix="rocm-lsp-analysis"
         )
 
-    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:  # type: ignore[override]
+    def start_io(self, stdin: BinaryIO | None = None, stdout: BinaryIO | None = None) -> int:
         """Serve on stdio with strict framing (``transport.serve_stdio``); the exit status."""
         from rocm_lsp.lsp.transport import serve_stdio
 
@@ -137,7 +137,9 @@ class RocmLanguageServer(LanguageServer):
     def held(self) -> dict[str, int]:
         """How many entries each per-document table holds (in ``rocm-lsp.status``), and how many
         requests run besides the one asking."""
-        asking = {self.protocol._request_futures.get(self.protocol.msg_id), asyncio.current_task()}
+        msg_id = self.protocol.msg_id
+        current = self.protocol._request_futures.get(msg_id) if msg_id is not None else None
+        asking = {current, asyncio.current_task()}
         tables = {
             "documents": self.workspace.text_documents,
             "analyses": self._analyses,

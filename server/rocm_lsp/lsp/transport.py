@@ -122,10 +122,11 @@ async def read_message(reader: _Reader) -> Any | None:
 async def _serve(server: RocmLanguageServer, reader: _Reader, first: Any = None) -> int:
     """Hand every message to the protocol until the stream ends; the exit status."""
     try:
+        protocol: Any = server.protocol  # a RocmProtocol (lsp/protocol.py): receive() is ours
         if first is not None:
-            server.protocol.receive(first)
+            protocol.receive(first)
         while (message := await read_message(reader)) is not None:
-            server.protocol.receive(message)
+            protocol.receive(message)
     except FramingError as exc:
         log.info("malformed LSP framing: %s; exiting", exc)  # for --log-file; stderr gets it below
         print(f"rocm-lsp: malformed LSP framing: {exc}; exiting", file=sys.stderr, flush=True)
@@ -227,7 +228,7 @@ def serve_tcp(
             taken = True
             if listener is not None:
                 listener.close()  # one client: no one else connects
-            server.protocol.set_writer(writer)  # type: ignore[arg-type] - write() and close() suffice
+            server.protocol.set_writer(writer)  # write() and close() suffice
             code = await _serve(server, reader, first)
             if not finished.done():
                 finished.set_result(code)

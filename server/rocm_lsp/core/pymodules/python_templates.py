@@ -194,10 +194,10 @@ def _decode_piece(text: str, start: int, end: int, out: _MapBuilder) -> int | No
             out.copy(c, i)  # kept, and so is the character after it (handled next)
             i += 1
         elif c == "\\" and i + 1 < stop:
-            width = _escape(text, i, stop, out)
-            if width is None:
+            escaped = _escape(text, i, stop, out)
+            if escaped is None:
                 return None
-            i += width
+            i += escaped
         elif fmt and c in "{}":
             if i + 1 < stop and text[i + 1] == c:
                 out.escape(c, i, 2)
@@ -677,15 +677,16 @@ class _Analyzer:
             if _is_string(value) and name not in self.formatted:
                 self._template(_Target(mod, value, name), jinja_only=True)
         for cls in mod.classes.values():
-            for attr, value in cls.attrs.items():
-                if _is_string(value) and attr not in self.formatted:
-                    self._template(_Target(mod, value, f"{cls.name}.{attr}"), jinja_only=True)
+            for attr_name, value in cls.attrs.items():
+                if _is_string(value) and attr_name not in self.formatted:
+                    self._template(_Target(mod, value, f"{cls.name}.{attr_name}"), jinja_only=True)
         for call in _calls(mod.root):
             func = call.child_by_field_name("function")
             if func is None:
                 continue
             attr = func.child_by_field_name("attribute") if func.type == "attribute" else None
-            name = mod.src(attr) if attr is not None else mod.src(func) if func.type == "identifier" else ""
+            callee = attr if attr is not None else func if func.type == "identifier" else None
+            name = mod.src(callee) if callee is not None else ""
             if name == TEMPLATE_FACTORY:
                 arg = _first_arg(call)
                 if arg is not None:
@@ -1156,6 +1157,7 @@ def _jinja(text: str, profile: str | None) -> _Jinja:
             referenced = undeclared_names(ast)
         assigned = {m.name for m in ast.find_all(nodes.Macro)}
         for assign in ast.find_all((nodes.Assign, nodes.AssignBlock)):
+            assert isinstance(assign, (nodes.Assign, nodes.AssignBlock))
             targets = [assign.target, *assign.target.find_all(nodes.Name)]
             assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
         tested = {
