@@ -30,14 +30,14 @@ test("diagnostics.* are flattened and program settings pass through", () => {
       installSource: "/src/rocm-lsp",
       "trace.server": "verbose",
     }),
-    "/work/.venv/bin/python",
+    "/home/dev/project/.venv/bin/python",
   );
   assert.deepEqual(options, {
     profile: "rocm-2.13",
     select: ["RL2"],
     ignore: ["RL214", "RL101"],
     severity: { RL214: "info" },
-    interpreter: "/work/.venv/bin/python",
+    interpreter: "/home/dev/project/.venv/bin/python",
     benchmarkInterpreter: "/opt/torch/bin/python",
     compiler: "nvcc",
   });
