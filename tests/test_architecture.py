@@ -64,6 +64,8 @@ def test_no_module_outside_the_registry_compares_profile_names() -> None:
 
 # What each part of the core must never import (its package docstring says the same).
 NEVER = {
+    "rules": ("jinja2", "sympy", "rocm_lsp.core.model", "rocm_lsp.core.engine", "rocm_lsp.core.pymodules",
+              "rocm_lsp.core.features", "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
     "model": ("jinja2", "rocm_lsp.core.engine", "rocm_lsp.core.pymodules", "rocm_lsp.core.features",
               "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
     "engine": ("rocm_lsp.core.features", "rocm_lsp.core.workspace", "rocm_lsp.lsp", "pygls", "lsprotocol"),
@@ -110,4 +112,47 @@ def test_features_never_open_files() -> None:
             )
             if name in ("open", "read_text", "read_bytes", "write_text", "write_bytes"):
                 offenders.append(f"{path.relative_to(CORE)}:{node.lineno}: {name}")
+    assert offenders == []
+
+
+# The core's OS-level pieces: the render's containment and the workspace (files, caches).
+OS_MODULES = {"engine/render_process.py", "engine/budget.py", "workspace"}
+OS_IMPORTS = {"os", "socket", "threading", "ctypes", "signal", "resource", "multiprocessing", "tempfile",
+              "shutil", "mmap", "fcntl", "select"}  # fmt: skip
+
+
+def test_only_the_containment_and_the_workspace_touch_the_os() -> None:
+    """Elsewhere the core computes on text; ``os`` only to read a tuning knob from the environment."""
+    offenders = []
+    for path in sorted(CORE.rglob("*.py")):
+        rel = path.relative_to(CORE).as_posix()
+        if rel in OS_MODULES or rel.split("/")[0] in OS_MODULES:
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for line, name in _imports(path):
+            if name.split(".")[0] in OS_IMPORTS and name != "os":
+                offenders.append(f"{rel}:{line}: import {name}")
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "os":
+                if node.attr != "environ":
+                    offenders.append(f"{rel}:{node.lineno}: os.{node.attr}")
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "open":
+                offenders.append(f"{rel}:{node.lineno}: open()")
+    assert offenders == []
+
+
+def test_editor_features_get_a_finished_analysis() -> None:
+    """Features run on the event loop: they read an analysis, never render or analyse themselves."""
+    engine = "rocm_lsp.core.engine."
+    banned = tuple(engine + m for m in ("render", "render_process", "budget", "analysis.analyze", "line_map"))
+    offenders = []
+    for path in sorted((CORE / "features").rglob("*.py")):
+        for line, name in _imports(path):
+            if any(name == b or name.startswith(b + ".") for b in banned):
+                offenders.append(f"{path.name}:{line}: {name}")
+    analysis = (CORE / "engine" / "analysis.py").read_text(encoding="utf-8")
+    methods = analysis[
+        analysis.index("class Analysis") : analysis.index("\n\n\n", analysis.index("class Analysis"))
+    ]
+    assert "render(" not in methods, "Analysis methods must not render (hover calls them on the event loop)"
     assert offenders == []

@@ -19,9 +19,10 @@ from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
 from rocm_lsp.core.engine.jinja_env import RenderBudgetError, compile_template, environment, undeclared_names
 from rocm_lsp.core.engine.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.engine.structure import HookSite, Outline, outline
-from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote, Locator
-from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile, profiles_with_hook
+from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote
+from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile
 from rocm_lsp.core.model.symbolic import SizeOverflowError
+from rocm_lsp.core.rules.finding import Locator
 from rocm_lsp.core.text import LineIndex, Span, blank_comments
 
 MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
@@ -63,14 +64,9 @@ class Analysis:
         return [c for c in rendered.calls if c.site == site.id]
 
     def concrete(self) -> Rendered | None:
-        """The render with ``[shapes]`` substituted (computed by :func:`analyze`)."""
-        if self.static or not self.header.shapes or self.template is None:
-            return self.rendered
-        if self._concrete is None:
-            self._concrete = render(
-                self.template, self.header, self.profile, static=True, warm=needs_sympy(self.text)
-            )
-        return self._concrete
+        """The render with ``[shapes]`` substituted: computed by :func:`analyze` (in the analysis
+        worker, never on the editor's event loop), else the plain render."""
+        return self._concrete if self._concrete is not None else self.rendered
 
 
 _NODE_SIZES = re.compile(r"\.(?:get_size|get_stride|get_numel|get_layout|layout)\b")
@@ -374,15 +370,6 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
         return make("RL115", str(exc), line_span)
     if isinstance(exc, jinja2.UndefinedError):
         m = re.match(r"'(.*)' has no attribute '(\w+)'", str(exc))
-        if m and m.group(1).endswith(("ROCmTemplateKernel object", "SiteView object")):
-            hook = m.group(2)
-            others = profiles_with_hook(hook)
-            where = f"; it exists in {', '.join(others)}" if others else ""
-            return make(
-                "RL205",
-                f"kernel has no attribute {hook!r} in profile {analysis.profile}{where}",
-                line_span,
-            )
         if m and m.group(1).endswith("IRNode object"):
             return make(
                 "RL112",
@@ -419,33 +406,15 @@ def _locate(analysis: Analysis, site: HookSite | None, where: Locator) -> Span:
     """The span of the argument (and element) a hook finding names."""
     if site is None:
         return Span(0, 0)
-    default = site.call_span or site.name_span
-    if where.arg is None:
-        return default
-    spec = PROFILES[analysis.profile].hooks.get(site.hook)
-    names = [p.name for p in spec.params] if spec else []
-    if where.arg in names:
-        arg = site.argument(where.arg, names.index(where.arg))
-        if arg is None:
-            return default
-        if where.element is not None and arg.value.kind in ("list", "tuple"):
-            items = arg.value.items
-            if 0 <= where.element < len(items):
-                return items[where.element].span
-        return arg.value.span
-    # A node name (e.g. the node whose dtype has no C++ type): find it among the arguments.
-    for arg in site.arguments:
-        for item in (arg.value, *arg.value.items):
-            if item.kind == "name" and item.literal == where.arg:
-                return item.span
-    return default
+    return hook_checks.locate(site, PROFILES[analysis.profile].hooks.get(site.hook), where)
 
 
 def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
-    if exc.code == "RL209" and exc.where.arg in analysis.header.nodes:
-        span = analysis.header.span_of("nodes", exc.where.arg, "dtype")
+    node = exc.where.node
+    if exc.code == "RL209" and node is not None and node in analysis.header.nodes:
+        span = analysis.header.span_of("nodes", node, "dtype")
         if span is not None:
-            return (Related(span, f"the dtype of {exc.where.arg} is declared here"),)
+            return (Related(span, f"the dtype of {node} is declared here"),)
     return ()
 
 

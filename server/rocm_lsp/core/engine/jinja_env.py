@@ -30,6 +30,7 @@ from rocm_lsp.core.engine.sandbox_limits import (
     check_size,
 )
 from rocm_lsp.core.engine.sandbox_policy import allowed_attribute, refusal
+from rocm_lsp.core.model.kernel import HookError, SiteView, TemplateKernel
 
 __all__ = [
     "RenderBudgetError",
@@ -82,6 +83,9 @@ class InductorSandbox(SandboxedEnvironment):
 
     def _refused(self, obj: Any, name: str) -> Any:
         why = refusal(obj, name)
+        if why is None and isinstance(obj, (TemplateKernel, SiteView)):
+            # Undefined as in Inductor (``is defined`` is false), but using it raises RL205.
+            return self.undefined(obj=obj, name=name, exc=functools.partial(_missing_hook, obj, name))  # type: ignore[arg-type]
         if why is None:
             return self.undefined(obj=obj, name=name)
         return self.undefined(why, name=name, obj=obj, exc=SecurityError)
@@ -98,6 +102,13 @@ class InductorSandbox(SandboxedEnvironment):
     def bounded_concat(value: str) -> str:
         """The result of ``a ~ b`` (see ``_TrackingGenerator.visit_Concat``)."""
         return check_size(value, "'~'")
+
+
+def _missing_hook(kernel: TemplateKernel | SiteView, hook: str, inductor_message: str) -> HookError:
+    """The error for using ``kernel.<hook>`` that the profile's kernel does not have."""
+    from rocm_lsp.core.engine.hook_checks import unknown_hook  # hook_checks imports the outline
+
+    return HookError.of(unknown_hook(hook, kernel.profile.name), "UndefinedError", inductor_message)
 
 
 def _lipsum(lipsum: Any) -> Any:

@@ -17,10 +17,11 @@ from rocm_lsp.core.engine.jinja_env import RenderBudgetError, environment
 from rocm_lsp.core.engine.structure import Outline
 from rocm_lsp.core.model import sizes, symbolic
 from rocm_lsp.core.model.ir import IRNode, Layout, make_node
-from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote, Locator, TemplateKernel
+from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote, TemplateKernel
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.model.sizes import SizeExpr
 from rocm_lsp.core.model.symbolic import SizeOverflowError
+from rocm_lsp.core.rules.finding import Locator
 
 RENDER_SECONDS = 2.0
 RENDER_MEMORY = 512 << 20  # growth of the process while one render runs

@@ -17,21 +17,14 @@ from rocm_lsp.core.model import symbolic
 from rocm_lsp.core.model.indented_buffer import IndentedBuffer
 from rocm_lsp.core.model.ir import IRNode
 from rocm_lsp.core.model.kernel_args import DtypeKeyError, KernelArgs
-from rocm_lsp.core.model.messages import arity_message, negative_reorder_message, plural, rewrite_message
 from rocm_lsp.core.model.sizes import SizeExpr
+from rocm_lsp.core.rules import arguments, def_kernel, size, values
+from rocm_lsp.core.rules.finding import WHOLE_CALL, Finding, Locator
 
 if TYPE_CHECKING:
     from rocm_lsp.core.model.profiles.model import Profile
 
 EXTRA_CPP_ARGS = "size_t* workspace_size, uint8_t* workspace, hipStream_t stream"
-
-
-@dataclass(frozen=True)
-class Locator:
-    """Where in a hook call a finding belongs: an argument, optionally one list element."""
-
-    arg: str | None = None
-    element: int | None = None
 
 
 class HookError(Exception):
@@ -43,7 +36,7 @@ class HookError(Exception):
         message: str,
         inductor_type: str,
         inductor_message: str,
-        where: Locator = Locator(),
+        where: Locator = WHOLE_CALL,
     ) -> None:
         super().__init__(message)
         self.code = code
@@ -51,6 +44,11 @@ class HookError(Exception):
         self.inductor_type = inductor_type
         self.inductor_message = inductor_message
         self.where = where
+
+    @classmethod
+    def of(cls, finding: Finding, inductor_type: str, inductor_message: str) -> HookError:
+        """The error Inductor raises (``inductor_type``: ``inductor_message``) for a rule's finding."""
+        return cls(finding.code, finding.message, inductor_type, inductor_message, finding.where)
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (HookError, (self.code, self.message, self.inductor_type, self.inductor_message, self.where))
@@ -62,7 +60,7 @@ class HookNote:
 
     code: str
     message: str
-    where: Locator = Locator()
+    where: Locator = WHOLE_CALL
 
 
 @dataclass
@@ -105,9 +103,9 @@ def hook(fn: Callable[..., Any]) -> Callable[..., Any]:
                 bound = signature.bind(self, *args, **kwargs)
             except TypeError:
                 try:
-                    fn(self, *args, **kwargs)
+                    fn(self, *args, **kwargs)  # for the text Python (and so Inductor) raises
                 except TypeError as exc:
-                    raise _binding_error(fn.__name__, signature, args, kwargs, exc) from None
+                    raise _binding_error(self, fn.__name__, signature, args, kwargs, exc) from None
                 raise
             call.arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
             result = fn(self, *args, **kwargs)
@@ -124,29 +122,19 @@ def hook(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _binding_error(
-    name: str, signature: inspect.Signature, args: tuple, kwargs: dict, exc: TypeError
+    kernel: TemplateKernel, name: str, signature: inspect.Signature, args: tuple, kwargs: dict, exc: TypeError
 ) -> HookError:
-    text = str(exc)
-    params = [p for p in signature.parameters if p != "self"]
-    if "missing" in text:
-        missing = [p for p in params if f"'{p}'" in text]
-        what = ", ".join(missing) or "an argument"
-        return HookError(
-            "RL206",
-            f"{name}() is missing the required argument {what}",
-            "TypeError",
-            text,
+    spec = kernel.profile.hooks.get(name)
+    params = (
+        spec.params
+        if spec
+        else tuple(
+            arguments.Param(p.name, p.default is inspect.Parameter.empty, "any", p.name)
+            for p in list(signature.parameters.values())[1:]
         )
-    unexpected = next((k for k in kwargs if k not in params), None)
-    if unexpected is not None:
-        return HookError(
-            "RL207",
-            f"{name}() has no parameter {unexpected!r} in this profile",
-            "TypeError",
-            text,
-            Locator(unexpected),
-        )
-    return HookError("RL207", f"{name}() got too many arguments", "TypeError", text)
+    )
+    binding = arguments.bind(name, params, [None] * len(args) + list(kwargs))
+    return HookError.of(arguments.rejected(name, binding, str(exc)), "TypeError", str(exc))
 
 
 class SiteView:
@@ -182,7 +170,7 @@ class TemplateKernel:
         return SiteView(self, site)
 
     # -- helpers shared by the hooks ---------------------------------------------------
-    def _note(self, code: str, message: str, where: Locator = Locator()) -> None:
+    def _note(self, code: str, message: str, where: Locator = WHOLE_CALL) -> None:
         if self._current is not None:
             self._current.notes.append(HookNote(code, message, where))
 
@@ -192,26 +180,16 @@ class TemplateKernel:
         if _undefined(value):
             value._fail_with_undefined_error()  # as node.get_name() would in Inductor
         kind = type(value).__name__
-        what = "the node argument" if arg == "node" else f"{arg} entries"
-        raise HookError(
-            "RL210",
-            f"{what} must be nodes declared in [nodes] or none, not a {kind}",
-            "AttributeError",
-            f"'{kind}' object has no attribute 'get_name'",
-            Locator(arg, element),
-        )
+        finding = values.not_a_node(arg, element, kind)
+        raise HookError.of(finding, "AttributeError", f"'{kind}' object has no attribute 'get_name'")
 
     def _node_list(self, value: Any, arg: str) -> list[IRNode | None]:
         if _undefined(value):
             value._fail_with_undefined_error()
         if not isinstance(value, (list, tuple)):
             kind = type(value).__name__
-            raise HookError(
-                "RL210",
-                f"{arg} must be a list of nodes, not a {kind}",
-                "TypeError",
-                f"object of type '{kind}' has no len()",
-                Locator(arg),
+            raise HookError.of(
+                values.not_a_list(arg, kind), "TypeError", f"object of type '{kind}' has no len()"
             )
         return [self._check_node(v, arg, i) for i, v in enumerate(value)]
 
@@ -222,18 +200,14 @@ class TemplateKernel:
         names_str: Any,
         input_reorder: Any,
     ) -> None:
-        """The buffer bookkeeping of ``def_kernel`` (every era shares it)."""
+        """The buffer bookkeeping of ``def_kernel`` (every era shares it); the rules are
+        :mod:`rocm_lsp.core.rules.def_kernel`'s, raised or noted as Inductor would."""
         inputs = self._node_list(inputs, "inputs")
         outputs = self._node_list(outputs, "outputs")
         if not isinstance(names_str, str):
             kind = type(names_str).__name__
-            raise HookError(
-                "RL210",
-                f"names_str must be a string of comma-separated names, not a {kind}",
-                "AttributeError",
-                f"'{kind}' object has no attribute 'strip'",
-                Locator("names_str"),
-            )
+            finding = values.not_a_string("names_str", kind)
+            raise HookError.of(finding, "AttributeError", f"'{kind}' object has no attribute 'strip'")
         names = [x.strip() for x in names_str.strip().split(",")]
         self._def_kernel_calls += 1
         if self._def_kernel_calls > 1:
@@ -241,87 +215,52 @@ class TemplateKernel:
                 "RL216",
                 "def_kernel was already called: its parameters accumulate into this signature",
             )
-        if len(inputs) + len(outputs) != len(names):
-            raise HookError(
-                "RL201",
-                arity_message(names, len(inputs), len(outputs), omitted=not names_str.strip()),
+        arity = def_kernel.names_arity(names, len(inputs), len(outputs), omitted=not names_str.strip())
+        if arity is not None:
+            raise HookError.of(
+                arity,
                 "RuntimeError",
                 f"len(inputs) + len(outputs)={len(inputs) + len(outputs)} != "
                 f"len(names)={len(names)}, inputs={inputs!r}, outputs={outputs!r}, names={names!r}",
-                Locator("names_str"),
             )
-        rewritten = False
         rewrite = self.profile.reorder_rewrite
-        if rewrite is not None and input_reorder == list(rewrite.before):
-            input_reorder = list(rewrite.after)
-            rewritten = True
-        if input_reorder is not None:
+        before, after = (rewrite.before, rewrite.after) if rewrite else (None, ())
+        reorder = def_kernel.rewritten_reorder(input_reorder, before, after)
+        order: list[Any] = list(range(len(inputs)))
+        if reorder is not None:
             try:
-                count = len(input_reorder)
+                count = len(reorder)  # type: ignore[arg-type]
             except TypeError as exc:
-                kind = type(input_reorder).__name__
-                raise HookError(
-                    "RL210",
-                    f"input_reorder must be a list of input indices, not a {kind}",
-                    "TypeError",
-                    str(exc),
-                    Locator("input_reorder"),
-                ) from None
-            if len(inputs) != count:
+                finding = values.not_a_list("input_reorder", type(reorder).__name__)
+                raise HookError.of(finding, "TypeError", str(exc)) from None
+            length = def_kernel.reorder_length(
+                count, len(inputs), reorder is not input_reorder, self.profile.torch, before or (), after
+            )
+            if length is not None:
                 inductor_text = self.profile.reorder_length_message(len(inputs), count)
-                if rewritten:
-                    raise HookError(
-                        "RL208",
-                        rewrite_message(self.profile, len(inputs), "it"),
-                        "AssertionError",
-                        inductor_text,
-                        Locator("input_reorder"),
-                    )
-                raise HookError(
-                    "RL202",
-                    f"input_reorder has {plural(len(input_reorder), 'entry', 'entries')} "
-                    f"but def_kernel got {plural(len(inputs), 'input')}",
-                    "AssertionError",
-                    inductor_text,
-                    Locator("input_reorder"),
-                )
-        else:
-            input_reorder = list(range(len(inputs)))
-        for position, idx in enumerate(input_reorder):
+                raise HookError.of(length, "AssertionError", inductor_text)
+            order = list(reorder)  # type: ignore[call-overload]
+        per_entry: dict[int | None, list[Finding]] = {}
+        for finding in def_kernel.reorder_entries(order, len(inputs)):
+            per_entry.setdefault(finding.where.element, []).append(finding)
+        for position, idx in enumerate(order):  # in order, as Inductor meets them
             if not isinstance(idx, int):
                 try:
                     names[idx]
                 except (TypeError, IndexError, KeyError) as exc:
-                    raise HookError(
-                        "RL210",
-                        f"input_reorder entries must be integers, not {type(idx).__name__}",
-                        type(exc).__name__,
-                        str(exc),
-                        Locator("input_reorder", position),
-                    ) from None
-            if not -len(inputs) <= idx < len(inputs):
-                raise HookError(
-                    "RL203",
-                    f"input_reorder entry {idx} is out of range for {len(inputs)} inputs "
-                    f"(valid: 0..{len(inputs) - 1})",
-                    "IndexError",
-                    "list index out of range",
-                    Locator("input_reorder", position),
-                )
-            if idx < 0:
-                self._note("RL204", negative_reorder_message(idx), Locator("input_reorder", position))
+                    finding = values.wrong_entry("input_reorder", position, type(idx).__name__)
+                    raise HookError.of(finding, type(exc).__name__, str(exc)) from None
+            for finding in per_entry.get(position, ()):
+                if finding.code == "RL203":
+                    raise HookError.of(finding, "IndexError", "list index out of range")
+                self._note(finding.code, finding.message, finding.where)
             name, node = names[idx], inputs[idx]
             if node is not None:
                 self.named_nodes[name] = node
                 self.args.input_buffers[node.name] = name
                 self._buffers[node.name] = node
-        if all(i >= 0 for i in input_reorder) and sorted(map(int, input_reorder)) != list(range(len(inputs))):
-            self._note(
-                "RL204",
-                f"input_reorder {list(input_reorder)} is not a permutation of "
-                f"0..{len(inputs) - 1}: some inputs are dropped or passed twice",
-                Locator("input_reorder"),
-            )
+        for finding in per_entry.get(None, ()):
+            self._note(finding.code, finding.message, finding.where)
         for name, node in zip(names[len(inputs) : len(inputs) + len(outputs)], outputs):
             if node is not None:
                 self.named_nodes[name] = node
@@ -337,14 +276,8 @@ class TemplateKernel:
             )
         except DtypeKeyError as exc:
             node = next(n for n in self._buffers.values() if n.dtype_name == exc.dtype)
-            raise HookError(
-                "RL209",
-                f"{node.name} has dtype {exc.dtype}, which this profile's C++ type table "
-                f"({self.profile.name}) does not have",
-                "KeyError",
-                f"torch.{exc.dtype}",
-                Locator(node.name),
-            ) from None
+            finding = def_kernel.dtype_missing(node.name, exc.dtype, self.profile.name)
+            raise HookError.of(finding, "KeyError", f"torch.{exc.dtype}") from None
         if self._current is not None:
             params = []
             pairs = self.args.python_call_args()
@@ -378,32 +311,14 @@ class TemplateKernel:
         except TypeError as exc:
             bad_arg = "end_index" if isinstance(start_index, int) else "start_index"
             value = end_index if bad_arg == "end_index" else start_index
-            raise HookError(
-                "RL210",
-                f"{bad_arg} must be an integer, not {type(value).__name__}",
-                "TypeError",
-                str(exc),
-                Locator(bad_arg),
+            raise HookError.of(
+                values.not_an_index(bad_arg, type(value).__name__), "TypeError", str(exc)
             ) from None
-        bad = [v for v in (start_index, end_index) if v is not None and not -rank <= v < rank]
+        finding = size.size_range(node.name, rank, start_index, end_index, default_value)
+        if finding is not None:
+            self._note(finding.code, finding.message, finding.where)
         if not entries:
-            if bad or start > end:
-                self._note(
-                    "RL215",
-                    f"size({node.name}, {start_index}"
-                    + ("" if end_index is None else f", {end_index}")
-                    + f") selects no dimension of the rank-{rank} {node.name}: "
-                    f"Inductor silently yields the default {default_value}",
-                    Locator("start_index" if bad and bad[0] == start_index else "end_index"),
-                )
             return str(default_value)
-        if bad:
-            self._note(
-                "RL215",
-                f"index {bad[0]} is past the rank {rank} of {node.name}; Inductor wraps it "
-                f"silently and still returns a size",
-                Locator("start_index" if bad[0] == start_index else "end_index"),
-            )
         before = len(self.args.sizevars)
         try:
             text = symbolic.cexpr(self._rename_indexing(symbolic.product(entries)))

@@ -10,6 +10,8 @@ import inspect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from rocm_lsp.core.rules.arguments import Param
+
 if TYPE_CHECKING:
     from rocm_lsp.core.model.kernel import TemplateKernel
 
@@ -25,14 +27,6 @@ PARAMETERS: dict[str, tuple[str, str]] = {
     "end_index": ("int", "last dimension, inclusive (default: start_index)"),
     "default_value": ("any", "returned for none or an empty range"),
 }
-
-
-@dataclass(frozen=True)
-class Param:
-    name: str
-    required: bool
-    kind: str
-    doc: str
 
 
 @dataclass(frozen=True)
@@ -52,7 +46,8 @@ def hook_spec(kernel_class: type, name: str, doc: str) -> HookSpec:
     params = []
     for p in list(signature.parameters.values())[1:]:  # after self
         kind, param_doc = PARAMETERS[p.name]
-        params.append(Param(p.name, p.default is inspect.Parameter.empty, kind, param_doc))
+        required = p.default is inspect.Parameter.empty
+        params.append(Param(p.name, required, kind, param_doc, "" if required else repr(p.default)))
     return HookSpec(name, tuple(params), doc)
 
 

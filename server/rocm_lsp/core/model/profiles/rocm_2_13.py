@@ -6,9 +6,10 @@ from typing import Any
 
 from rocm_lsp.core.model.dtypes import DTYPE_TO_ROCM_TYPE_2_13, DTYPES_2_13
 from rocm_lsp.core.model.ir import IRNode
-from rocm_lsp.core.model.kernel import EXTRA_CPP_ARGS, HookError, Locator, TemplateKernel, hook
+from rocm_lsp.core.model.kernel import EXTRA_CPP_ARGS, HookError, TemplateKernel, hook
 from rocm_lsp.core.model.profiles import seed
 from rocm_lsp.core.model.profiles.model import Profile, ReorderRewrite
+from rocm_lsp.core.rules import values
 
 
 class Kernel(TemplateKernel):
@@ -41,23 +42,16 @@ class ROCmTemplateKernel(Kernel):
         arg_defs = self._arg_defs()
         if not isinstance(size_args, list):
             kind = type(size_args).__name__
-            raise HookError(
-                "RL210",
-                f"size_args must be a list of C++ parameter declarations, not a {kind}",
-                "TypeError",
-                f'can only concatenate list (not "{kind}") to list',
-                Locator("size_args"),
-            )
+            finding = values.not_a_list("size_args", kind)
+            raise HookError.of(finding, "TypeError", f'can only concatenate list (not "{kind}") to list')
         runtime_arg_defs = [f"{ty} {name}" for name, ty in self.runtime_arg_info]
         params = arg_defs + size_args + runtime_arg_defs
         for i, p in enumerate(params):
             if not isinstance(p, str):
-                raise HookError(
-                    "RL210",
-                    f'size_args entries must be strings such as "int32_t M", not {type(p).__name__}',
-                    "TypeError",
-                    f"sequence item {i}: expected str instance, {type(p).__name__} found",
-                    Locator("size_args", i - len(arg_defs)),
+                kind = type(p).__name__
+                finding = values.wrong_entry("size_args", i - len(arg_defs), kind)
+                raise HookError.of(
+                    finding, "TypeError", f"sequence item {i}: expected str instance, {kind} found"
                 )
         signature = f"int {self.kernel_name}({', '.join(params)},{EXTRA_CPP_ARGS})"
         self.signature = signature
