@@ -15,7 +15,7 @@ import pytest
 
 from rocm_lsp.core.diagnostics import RULES
 from rocm_lsp.core.engine.analysis import analyze, decode, unreadable
-from rocm_lsp.core.pymodules.python_templates import analyze_python
+from rocm_lsp.core.pymodules.analyzer import analyze_python
 
 DOCS = Path(__file__).resolve().parent.parent / "docs" / "diagnostics.md"
 _HEADING = re.compile(r"^## (RL\d+)\b(.*)$", re.M)

@@ -10,6 +10,7 @@ line and column of the right ``.py`` file. Small synthetic modules pin one behav
 from __future__ import annotations
 
 import json
+import logging
 import shutil
 from collections import Counter
 from pathlib import Path
@@ -18,8 +19,9 @@ import pytest
 
 from cli_support import run_cli
 from rocm_lsp.core.diagnostics import Severity
-from rocm_lsp.core.pymodules.python_templates import analyze_python, holds_templates
-from rocm_lsp.core.text import LineIndex
+from rocm_lsp.core.pymodules import analyzer
+from rocm_lsp.core.pymodules.analyzer import analyze_python, holds_templates
+from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.core.workspace.check import check_file, discover
 from torch_sources import TorchSourcesNotFound, copy_rocm_modules
 
@@ -558,6 +560,25 @@ def test_never_raises(source: str) -> None:
     analysis = analyze_python(source)
     for d in analysis.diagnostics:
         assert 0 <= d.span.start <= d.span.end <= len(source)
+        assert d.code != "RL199", d  # nor fails inside
+
+
+def test_an_internal_error_is_rl199_and_logged(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def failing(text: str, profile: str | None) -> None:
+        raise KeyError("calls")
+
+    monkeypatch.setattr(analyzer, "jinja_facts", failing)  # the Jinja pass over each template
+    source = "T = '{{ a }}'\n_template_from_string(T).render(a=1)\n"
+    with caplog.at_level(logging.ERROR, logger=analyzer.__name__):
+        analysis = analyze_python(source, profile_reason="from the test")
+    assert [(d.code, d.message, d.span) for d in analysis.diagnostics] == [
+        ("RL199", "internal error: KeyError: 'calls' — please report this with the file", Span(0, 0))
+    ]
+    assert analysis.profile_reason == "from the test"
+    (record,) = caplog.records
+    assert record.exc_info is not None and record.exc_info[0] is KeyError  # the traceback is logged
 
 
 def test_deep_nesting_is_a_finding_not_a_crash() -> None:

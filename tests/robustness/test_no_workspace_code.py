@@ -27,7 +27,7 @@ from rocm_lsp.core.features.completion import completions_at
 from rocm_lsp.core.features.hover import hover_at
 from rocm_lsp.core.features.inlay import inlay_hints
 from rocm_lsp.core.features.python_hover import hover_python
-from rocm_lsp.core.pymodules.python_templates import analyze_python
+from rocm_lsp.core.pymodules.analyzer import analyze_python
 from rocm_lsp.core.workspace.check import check_file
 
 SERVER = Path(__file__).resolve().parents[2] / "server" / "rocm_lsp"

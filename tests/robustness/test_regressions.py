@@ -12,7 +12,7 @@ from pygls.workspace import PositionCodec
 
 from rocm_lsp.core.engine.analysis import analyze
 from rocm_lsp.core.model.sizes import SizeSyntaxError, parse_size
-from rocm_lsp.core.pymodules.python_templates import analyze_python
+from rocm_lsp.core.pymodules.analyzer import analyze_python
 from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.lsp.documents import SpecTextDocument
 from rocm_lsp.lsp.protocol import RocmProtocol

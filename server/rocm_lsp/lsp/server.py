@@ -28,7 +28,7 @@ from rocm_lsp.lsp.protocol import RocmProtocol
 
 if TYPE_CHECKING:
     from rocm_lsp.core.engine.analysis import Analysis
-    from rocm_lsp.core.pymodules.python_templates import PythonAnalysis
+    from rocm_lsp.core.pymodules.results import PythonAnalysis
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -207,7 +207,7 @@ class RocmLanguageServer(LanguageServer):
         if is_python(uri):
             from pygls.uris import to_fs_path
 
-            from rocm_lsp.core.pymodules.python_templates import analyze_python
+            from rocm_lsp.core.pymodules.analyzer import analyze_python
             from rocm_lsp.core.workspace.check import module_reader
             from rocm_lsp.core.workspace.torch_tree import python_profile
 

@@ -16,24 +16,29 @@ from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.engine import hook_checks
 from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout
 from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
-from rocm_lsp.core.engine.jinja_env import RenderBudgetError, compile_template, environment, undeclared_names
+from rocm_lsp.core.engine.jinja_checks import (
+    MAX_TEMPLATE_BYTES,
+    assigned_names,
+    compile_checked,
+    loop_scopes,
+    overlaps,
+    stripped_line,
+    suppressions,
+    syntax_error,
+    too_deep,
+)
+from rocm_lsp.core.engine.jinja_env import RenderBudgetError
 from rocm_lsp.core.engine.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
 from rocm_lsp.core.engine.structure import HookSite, Outline, outline
 from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile
 from rocm_lsp.core.model.symbolic import SizeOverflowError
 from rocm_lsp.core.rules.finding import Locator
-from rocm_lsp.core.text import LineIndex, Span, blank_comments
+from rocm_lsp.core.text import LineIndex, Span
 
-MAX_TEMPLATE_BYTES = 4 * 1024 * 1024
 # Jinja's parser and Python's compile() cannot be interrupted, and cost ~0.1 ms per ``{{``/``{%``
 # (2-core VM): this bounds one analysis to about 2 s. The largest shipped template has ~250.
 MAX_JINJA_CONSTRUCTS = int(os.environ.get("ROCM_LSP_MAX_JINJA_CONSTRUCTS", "20000"))
-# `{# rocm-lsp: ignore[RL201] #}` in the template, `# rocm-lsp: ignore[RL104]` in the header.
-_SUPPRESS = re.compile(r"\{#-?\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
-_SUPPRESS_IN_HEADER = re.compile(r"#\s*rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]")
-_BLOCK_TAG = re.compile(r"\{%[-+]?\s*(end)?(\w+)")
-_BLOCKS = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
 
 
 @dataclass
@@ -100,11 +105,6 @@ def unreadable(reason: str) -> Analysis:
     return analysis
 
 
-def too_deep() -> Diagnostic:
-    """RL110 for a template nested deeper than Jinja's parser or compiler (Python) can follow."""
-    return make("RL110", "Jinja cannot compile this template: it nests too deeply", Span(0, 0))
-
-
 def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
     """Analyse a template; never raises."""
     try:
@@ -151,25 +151,14 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
     try:
         analysis.ast, _ = parse(text, analysis.outline)
     except jinja2.TemplateSyntaxError as exc:
-        diags.append(_syntax(analysis, exc))
+        diags.append(syntax_error(text, index, exc))
     except RecursionError:
         diags.append(too_deep())
     assert analysis.outline is not None
     diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
     runtime: list[Diagnostic] = []
     if analysis.ast is not None:
-        template = None
-        try:
-            template, referenced = compile_template(analysis.ast)
-        except jinja2.TemplateSyntaxError as exc:  # e.g. an unknown filter
-            diags.append(_syntax(analysis, exc))
-            referenced = undeclared_names(analysis.ast)
-        except SyntaxError as exc:  # Python's, e.g. "keyword argument repeated"
-            diags.extend(_compile_error(analysis, exc, diags))
-            referenced = undeclared_names(analysis.ast)
-        except RecursionError:
-            diags.append(too_deep())
-            referenced = None
+        template, referenced = compile_checked(text, index, analysis.ast, diags)
         if referenced is not None:
             diags.extend(_undefined(analysis, referenced))
             diags.extend(_unused_nodes(header, referenced))
@@ -187,87 +176,6 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
 # -- Jinja-level findings ---------------------------------------------------------------
 
 
-def _compile_error(analysis: Analysis, exc: SyntaxError, found: list[Diagnostic]) -> list[Diagnostic]:
-    """A Python syntax error in Jinja's generated code, mapped back to the template line."""
-    line = None
-    try:
-        source = "" if analysis.ast is None else environment().compile(analysis.ast, raw=True)
-        m = re.search(r"^debug_info = '([\d=&]*)'", source, re.M)
-        if m and m.group(1) and exc.lineno:
-            pairs = [tuple(map(int, p.split("="))) for p in m.group(1).split("&")]
-            line = max((t for t, c in pairs if c <= exc.lineno), default=None)
-    except Exception:  # noqa: BLE001 - the mapping is best effort
-        line = None
-    span = _line(analysis, line)
-    if any(d.code == "RL207" and _overlaps(d.span, span) for d in found):
-        return []  # the static check already explains it (a hook keyword passed twice)
-    return [make("RL110", f"Jinja syntax error: {exc.msg}", span)]
-
-
-@dataclass(frozen=True)
-class _Block:
-    tag: str
-    opening: Span  # the ``{% tag … %}`` tag
-    end: int | None  # end of the matching ``{% endtag %}``, if any
-    head: str  # the opening tag's text
-
-
-def _blocks(text: str) -> list[_Block]:
-    """Jinja block statements with their extent (comments and raw blocks ignored)."""
-    clean = blank_comments(text)
-    stack: list[tuple[str, Span, str]] = []
-    out: list[_Block] = []
-    for m in _BLOCK_TAG.finditer(clean):
-        tag = m.group(2)
-        close = clean.find("%}", m.end())
-        span = Span(m.start(), close + 2 if close != -1 else m.end())
-        if m.group(1):
-            if stack and stack[-1][0] == tag:
-                name, opening, head = stack.pop()
-                out.append(_Block(name, opening, span.end, head))
-        elif tag in _BLOCKS or (tag == "set" and "=" not in clean[m.end() : close]):
-            stack.append((tag, span, clean[span.start : span.end]))
-    out.extend(_Block(tag, opening, None, head) for tag, opening, head in stack)
-    return out
-
-
-def _unclosed_block(text: str, name: str) -> Span | None:
-    """The innermost opening ``{% name %}`` tag left unclosed."""
-    unclosed = [b for b in _blocks(text) if b.end is None and b.tag == name]
-    return max(unclosed, key=lambda b: b.opening.start).opening if unclosed else None
-
-
-def _loop_scopes(text: str) -> list[tuple[set[str], Span]]:
-    """``{% for a, b in … %}`` loops: the names they bind and the text they cover."""
-    out = []
-    for block in _blocks(text):
-        if block.tag != "for" or block.end is None:
-            continue
-        m = re.match(r"\{%[-+]?\s*for\s+(.+?)\s+in\b", block.head, re.S)
-        if m:
-            names = set(re.findall(r"[A-Za-z_]\w*", m.group(1))) | {"loop"}
-            out.append((names, Span(block.opening.start, block.end)))
-    return out
-
-
-def _syntax(analysis: Analysis, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
-    m = re.search(r"innermost block that needs to be closed is '(\w+)'", exc.message or "")
-    if m and (exc.message or "").startswith("Unexpected end of template"):
-        span = _unclosed_block(analysis.text, m.group(1))
-        if span is not None:
-            return make(
-                "RL110",
-                f"Jinja syntax error: {{% {m.group(1)} %}} is never closed with {{% end{m.group(1)} %}}",
-                span,
-            )
-    line = max(0, (exc.lineno or 1) - 1)
-    span = analysis.index.line_span(min(line, analysis.index.line_count - 1))
-    text = analysis.text[span.start : span.end]
-    stripped = len(text) - len(text.lstrip())
-    span = Span(span.start + stripped, span.end) if text.strip() else span
-    return make("RL110", f"Jinja syntax error: {exc.message}", span)
-
-
 def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     header = analysis.header
     if not header.present:
@@ -277,19 +185,13 @@ def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
     assert analysis.ast is not None
     missing = referenced - header.names - header.rejected - JINJA_GLOBALS - {"kernel"}
     if missing:  # walking the AST is slow: only when there is something to explain
-        nodes = jinja2.nodes
-        assigned = {m.name for m in analysis.ast.find_all(nodes.Macro)}
-        for assign in analysis.ast.find_all((nodes.Assign, nodes.AssignBlock)):
-            assert isinstance(assign, (nodes.Assign, nodes.AssignBlock))
-            targets = [assign.target, *assign.target.find_all(nodes.Name)]
-            assigned |= {t.name for t in targets if isinstance(t, nodes.Name)}
-        missing -= assigned
+        missing -= assigned_names(analysis.ast)
     out = []
     related: tuple[Related, ...] = ()
     if header.span is not None:
         related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
     assert analysis.outline is not None
-    scopes = _loop_scopes(analysis.text) if missing else []
+    scopes = loop_scopes(analysis.text) if missing else []
     for ref in analysis.outline.names:
         if ref.name in missing and not any(
             ref.name in names and span.contains(ref.span.start) for names, span in scopes
@@ -394,12 +296,7 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
 
 
 def _line(analysis: Analysis, line: int | None) -> Span:
-    if line is None:
-        return Span(0, 0)
-    span = analysis.index.line_span(min(line - 1, analysis.index.line_count - 1))
-    text = analysis.text[span.start : span.end]
-    lead = len(text) - len(text.lstrip())
-    return Span(span.start + lead, span.end) if text.strip() else span
+    return stripped_line(analysis.text, analysis.index, line)
 
 
 def _locate(analysis: Analysis, site: HookSite | None, where: Locator) -> Span:
@@ -421,10 +318,6 @@ def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
 # -- final shaping ------------------------------------------------------------------------
 
 
-def _overlaps(a: Span, b: Span) -> bool:
-    return a.start < b.end and b.start < a.end or a == b
-
-
 def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
     """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
     suppressed = _suppressions(analysis)
@@ -433,7 +326,7 @@ def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnost
     twins = [
         d
         for d in runtime
-        if any(s.code == d.code and _overlaps(s.span, d.span) for s in static)
+        if any(s.code == d.code and overlaps(s.span, d.span) for s in static)
         # without a header RL108 says it once; render-time RL111s would repeat it
         or (d.code == "RL111" and not analysis.header.present)
     ]
@@ -452,16 +345,7 @@ def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnost
 
 def _suppressions(analysis: Analysis) -> dict[int, set[str]]:
     """Codes silenced per line: Jinja comments anywhere, TOML comments in the header."""
-    found = [(m.start(), m.group(1)) for m in _SUPPRESS.finditer(analysis.text)]
-    header = analysis.header.span
-    if header is not None:
-        body = analysis.text[header.start : header.end]
-        found += [(header.start + m.start(), m.group(1)) for m in _SUPPRESS_IN_HEADER.finditer(body)]
-    out: dict[int, set[str]] = {}
-    for start, codes in found:
-        line = analysis.index.position(start)[0]
-        out.setdefault(line, set()).update(c.strip() for c in codes.split(",") if c.strip())
-    return out
+    return suppressions(analysis.text, analysis.index, analysis.header.span)
 
 
 __all__ = ["Analysis", "HookNote", "analyze", "decode", "unreadable"]

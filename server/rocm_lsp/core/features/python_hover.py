@@ -12,7 +12,7 @@ from rocm_lsp.core.model.ir import make_node
 from rocm_lsp.core.model.kernel import HookError
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.model.sizes import SizeExpr
-from rocm_lsp.core.pymodules.python_templates import PythonAnalysis
+from rocm_lsp.core.pymodules.results import PythonAnalysis
 
 EXAMPLE_SHAPE = (128, 64)  # every example node: fp16, 128 x 64, row-major
 

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.engine.analysis import MAX_TEMPLATE_BYTES, analyze, unreadable
-from rocm_lsp.core.pymodules.python_templates import ModuleReader, analyze_python, holds_templates
+from rocm_lsp.core.pymodules.analyzer import ModuleReader, analyze_python, holds_templates
 from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.core.workspace.cache import CheckCache
 from rocm_lsp.core.workspace.config import Settings
