@@ -14,8 +14,8 @@ from typing import Any
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.engine.header import Header
 from rocm_lsp.core.engine.structure import Argument, HookSite, Value
-from rocm_lsp.core.model.profiles import PROFILES, HookSpec, profiles_with_hook
-from rocm_lsp.core.rules import arguments, def_kernel, hooks, size, values
+from rocm_lsp.core.model.profiles import PROFILES, HookSpec, unknown_hook
+from rocm_lsp.core.rules import arguments, def_kernel, size, values
 from rocm_lsp.core.rules.finding import Finding, Locator
 from rocm_lsp.core.text import Span, blank_comments
 
@@ -51,14 +51,6 @@ def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile:
         for name, arg in bound.items():
             out.extend(_place(f, site, spec) for f in _node_args(header, spec, name, arg))
     return out
-
-
-def unknown_hook(hook: str, profile: str) -> Finding:
-    """RL205 for ``kernel.<hook>`` in ``profile`` (the static pass and the render both say this)."""
-    p = PROFILES[profile]
-    return hooks.unknown_hook(
-        hook, profile, list(p.hooks), profiles_with_hook(hook), p.dropped_hooks.get(hook, "")
-    )
 
 
 def _elsewhere(hook: str, profile: str) -> dict[str, str]:

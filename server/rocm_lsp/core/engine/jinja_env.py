@@ -31,6 +31,7 @@ from rocm_lsp.core.engine.sandbox_limits import (
 )
 from rocm_lsp.core.engine.sandbox_policy import allowed_attribute, refusal
 from rocm_lsp.core.model.kernel import HookError, SiteView, TemplateKernel
+from rocm_lsp.core.model.profiles import unknown_hook
 
 __all__ = [
     "RenderBudgetError",
@@ -106,8 +107,6 @@ class InductorSandbox(SandboxedEnvironment):
 
 def _missing_hook(kernel: TemplateKernel | SiteView, hook: str, inductor_message: str) -> HookError:
     """The error for using ``kernel.<hook>`` that the profile's kernel does not have."""
-    from rocm_lsp.core.engine.hook_checks import unknown_hook  # hook_checks imports the outline
-
     return HookError.of(unknown_hook(hook, kernel.profile.name), "UndefinedError", inductor_message)
 
 

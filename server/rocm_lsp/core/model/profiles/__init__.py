@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from rocm_lsp.core.model.profiles import rocm_2_13, rocm_2_15, seed
 from rocm_lsp.core.model.profiles.model import HookSpec, Param, Profile, ReorderRewrite
+from rocm_lsp.core.rules import hooks
+from rocm_lsp.core.rules.finding import Finding
 
 __all__ = [
     "DEFAULT_PROFILE",
@@ -56,6 +58,14 @@ def profile_for_torch(version: str) -> str | None:
 def profiles_with_hook(name: str) -> list[str]:
     """Names of the profiles that have a hook called ``name``."""
     return [p.name for p in PROFILES.values() if name in p.hooks]
+
+
+def unknown_hook(hook: str, profile: str) -> Finding:
+    """RL205 for ``kernel.<hook>`` in ``profile``: what the static pass and the render both say."""
+    p = PROFILES[profile]
+    return hooks.unknown_hook(
+        hook, profile, list(p.hooks), profiles_with_hook(hook), p.dropped_hooks.get(hook, "")
+    )
 
 
 def all_names() -> tuple[str, ...]:
