@@ -114,7 +114,7 @@ def _parser() -> Any:
     return Parser(Language(tree_sitter_jinja.language()))
 
 
-class _Offsets:
+class ByteOffsets:
     """UTF-8 byte offsets (tree-sitter) to character offsets (Python strings)."""
 
     def __init__(self, text: str, data: bytes) -> None:
@@ -137,11 +137,11 @@ def outline(text: str) -> Outline:
     """The structure of ``text``; never raises."""
     data = text.encode("utf-8", "surrogatepass")
     tree = _parser().parse(data)
-    return _Walker(text, _Offsets(text, data)).run(tree.root_node)
+    return _Walker(text, ByteOffsets(text, data)).run(tree.root_node)
 
 
 class _Walker:
-    def __init__(self, text: str, off: _Offsets) -> None:
+    def __init__(self, text: str, off: ByteOffsets) -> None:
         self.text = text
         self.off = off
         self.sites: list[HookSite] = []

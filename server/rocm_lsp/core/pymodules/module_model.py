@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from rocm_lsp.core.engine.structure import _Offsets
+from rocm_lsp.core.engine.structure import ByteOffsets
 from rocm_lsp.core.pymodules.source_map import SourceMap, decode_literal
 from rocm_lsp.core.text import Span
 
@@ -61,7 +61,7 @@ class Module:
         self.text = text
         self.label = label
         data = text.encode("utf-8", "surrogatepass")
-        self.off = _Offsets(text, data)
+        self.off = ByteOffsets(text, data)
         self.root = _parser().parse(data).root_node
         self.consts: dict[str, Node | None] = {}
         self.classes: dict[str, Class] = {}
