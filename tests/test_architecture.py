@@ -156,3 +156,83 @@ def test_editor_features_get_a_finished_analysis() -> None:
     ]
     assert "render(" not in methods, "Analysis methods must not render (hover calls them on the event loop)"
     assert offenders == []
+
+
+LSP = CORE.parent / "lsp"
+# lsprotocol classes called outside convert.py, by module: the server's own plumbing (the
+# `$/progress` payloads of run_with_progress, its log_warning) and the JSON-RPC protocol's errors.
+LSP_PLUMBING = {
+    "server.py": {"WorkDoneProgressBegin", "WorkDoneProgressEnd", "LogMessageParams"},
+    "protocol.py": {"ResponseError"},
+}
+
+
+def _lsprotocol_names(tree: ast.Module) -> dict[str, str]:
+    """Local name -> the dotted lsprotocol name it stands for (``lsp`` -> ``lsprotocol.types``)."""
+    names = {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name.split(".")[0] == "lsprotocol":
+                    names[a.asname or "lsprotocol"] = a.name if a.asname else "lsprotocol"
+        elif isinstance(node, ast.ImportFrom) and node.module and node.module.split(".")[0] == "lsprotocol":
+            for a in node.names:
+                names[a.asname or a.name] = f"{node.module}.{a.name}"
+    return names
+
+
+def _dotted(node: ast.expr) -> list[str]:
+    if isinstance(node, ast.Name):
+        return [node.id]
+    if isinstance(node, ast.Attribute):
+        inner = _dotted(node.value)
+        return inner + [node.attr] if inner else []
+    return []
+
+
+def _resolve(dotted: str) -> object:
+    """The object ``a.b.C`` names: the longest importable module, then attributes."""
+    import importlib
+
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            target: object = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attr in parts[cut:]:
+            target = getattr(target, attr, None)
+        return target
+    return None
+
+
+def test_only_convert_builds_lsp_types() -> None:
+    """A call of an lsprotocol class (``lsp.Hover(…)``, ``ResponseError(…)``) builds an LSP type.
+    In ``lsp/`` that happens in ``convert.py``; elsewhere only inside the arguments of a
+    ``.feature(…)`` call (a handler's registration options) and in ``LSP_PLUMBING``."""
+    offenders = []
+    for path in sorted(LSP.rglob("*.py")):
+        if path == LSP / "convert.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        names = _lsprotocol_names(tree)
+        options = {
+            id(inner)
+            for node in ast.walk(tree)
+            if isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "feature"
+            for arg in [*node.args, *(k.value for k in node.keywords)]
+            for inner in ast.walk(arg)
+        }
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call) or id(node) in options:
+                continue
+            parts = _dotted(node.func)
+            if not parts or parts[0] not in names:
+                continue
+            target = _resolve(".".join([names[parts[0]], *parts[1:]]))
+            name = parts[-1]
+            if isinstance(target, type) and name not in LSP_PLUMBING.get(path.name, set()):
+                offenders.append(f"{path.relative_to(LSP)}:{node.lineno}: {name}")
+    assert offenders == []

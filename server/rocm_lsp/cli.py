@@ -9,6 +9,7 @@ from pathlib import Path
 from rocm_lsp import __version__
 from rocm_lsp.core.diagnostics import Severity
 from rocm_lsp.core.workspace.config import PROFILE_NAMES, SEVERITIES, Settings, from_mapping, load_pyproject
+from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
 # analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
@@ -16,6 +17,7 @@ FORMAT_NAMES = ("concise", "github", "json", "sarif")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
 OUTPUT_HELP = "concise (default; findings on stdout, summary on stderr), github, json or sarif"
+TEMPLATE_HELP = f"the template (*{TEMPLATE_SUFFIX})"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -32,7 +34,10 @@ def _parser() -> argparse.ArgumentParser:
         "--fail-on or above.",
     )
     check.add_argument(
-        "paths", nargs="+", type=Path, help="files or directories (*.hip.jinja, *.py template modules)"
+        "paths",
+        nargs="+",
+        type=Path,
+        help=f"files or directories (*{TEMPLATE_SUFFIX}, *.py template modules)",
     )
     check.add_argument("--output-format", choices=FORMAT_NAMES, default="concise", help=OUTPUT_HELP)
     check.add_argument("--select", help="comma-separated codes or prefixes to report (e.g. RL2)")
@@ -46,12 +51,12 @@ def _parser() -> argparse.ArgumentParser:
     check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
 
     render = sub.add_parser("render", help="write the rendered C++ to stdout, byte for byte")
-    render.add_argument("file", type=Path, help="the template (*.hip.jinja)")
+    render.add_argument("file", type=Path, help=TEMPLATE_HELP)
     render.add_argument("--static", action="store_true", help="substitute [shapes] first")
     render.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     comp = sub.add_parser("compile", help="render and compile a template for the GPU here")
-    comp.add_argument("file", type=Path, help="the template (*.hip.jinja)")
+    comp.add_argument("file", type=Path, help=TEMPLATE_HELP)
     comp.add_argument("--check-only", action="store_true", help="device code only (no GPU needed)")
     comp.add_argument("--output-format", choices=FORMAT_NAMES, default="concise", help=OUTPUT_HELP)
     comp.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
@@ -59,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     bench = sub.add_parser("bench", help="compile, check against [bench].reference and time on the GPU")
-    bench.add_argument("file", type=Path, help="the template (*.hip.jinja) with a [bench] table")
+    bench.add_argument("file", type=Path, help=f"{TEMPLATE_HELP} with a [bench] table")
     bench.add_argument(
         "--output-format", choices=("text", "json"), default="text", help="text (default) or json"
     )

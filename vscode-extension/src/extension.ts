@@ -3,6 +3,7 @@
 
 import * as vscode from "vscode";
 
+import { BENCHMARK_COMMAND, COMPILE_COMMAND, PREVIEW_COMMAND, TEMPLATE_SUFFIX } from "./contract";
 import { explainRestricted, isTemplate, SECTION, ServerController } from "./server";
 import { RESTART_KEYS } from "./settings";
 import { StatusItem } from "./status";
@@ -29,7 +30,7 @@ async function runOnTemplate(server: ServerController, command: string, resource
   }
   const uri = targetTemplate(resource);
   if (uri === undefined) {
-    void vscode.window.showInformationMessage("rocm-lsp: open a *.hip.jinja template first.");
+    void vscode.window.showInformationMessage(`rocm-lsp: open a *${TEMPLATE_SUFFIX} template first.`);
     return;
   }
   if (!server.client?.isRunning()) {
@@ -69,9 +70,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
 
   const register = (id: string, run: (...args: any[]) => unknown) =>
     context.subscriptions.push(vscode.commands.registerCommand(id, run));
-  register("rocmLsp.preview", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.preview", resource));
-  register("rocmLsp.compile", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.compile", resource));
-  register("rocmLsp.benchmark", (resource?: vscode.Uri) => runOnTemplate(server, "rocm-lsp.benchmark", resource));
+  register("rocmLsp.preview", (resource?: vscode.Uri) => runOnTemplate(server, PREVIEW_COMMAND, resource));
+  register("rocmLsp.compile", (resource?: vscode.Uri) => runOnTemplate(server, COMPILE_COMMAND, resource));
+  register("rocmLsp.benchmark", (resource?: vscode.Uri) => runOnTemplate(server, BENCHMARK_COMMAND, resource));
   register("rocmLsp.selectProfile", () => selectProfile(context));
   register("rocmLsp.restartServer", () => server.restart(true));
   register("rocmLsp.installServer", () => server.install());

@@ -16,6 +16,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 
+import { COMPILE_COMMAND, PREVIEW_SUFFIX, TEMPLATE_SUFFIX } from "./contract";
 import {
   BASE_CANDIDATES,
   type BasePython,
@@ -43,11 +44,10 @@ import { serverOptions } from "./settings";
 import { needsTrust, RESTRICTED_EXPLANATION, restrictedTitle } from "./trust";
 
 export const SECTION = "rocmLsp";
-const PREVIEW_SUFFIX = ".generated.hip.cpp";
 
 export const DOCUMENT_SELECTOR = [
   { scheme: "file", language: "hip-jinja" },
-  { scheme: "file", pattern: "**/*.hip.jinja" },
+  { scheme: "file", pattern: `**/*${TEMPLATE_SUFFIX}` },
   { scheme: "file", language: "python" }, // Inductor's template modules; ordinary ones stay silent
 ];
 
@@ -59,7 +59,7 @@ export type ServerState =
   | { kind: "failed"; detail: string };
 
 function isTemplate(document: vscode.TextDocument): boolean {
-  return document.languageId === "hip-jinja" || document.uri.path.endsWith(".hip.jinja");
+  return document.languageId === "hip-jinja" || document.uri.path.endsWith(TEMPLATE_SUFFIX);
 }
 
 function pathContext(): PathContext {
@@ -568,7 +568,7 @@ export class ServerController implements vscode.Disposable {
         }
         const result = await next(command, args);
         // the compile outcome as a message too (the server reports benchmarks itself)
-        if (command === "rocm-lsp.compile" && typeof result === "string") {
+        if (command === COMPILE_COMMAND && typeof result === "string") {
           void vscode.window.showInformationMessage(`rocm-lsp: ${result}`);
         }
         return result;

@@ -2,12 +2,8 @@
 
 import * as vscode from "vscode";
 
+import { STATUS_COMMAND, type Status } from "./contract";
 import { isTemplate, type ServerController } from "./server";
-
-interface Status {
-  profile: string;
-  backend: string;
-}
 
 export class StatusItem implements vscode.Disposable {
   private readonly item = vscode.window.createStatusBarItem("rocmLsp.status", vscode.StatusBarAlignment.Right, 100);
@@ -52,16 +48,17 @@ export class StatusItem implements vscode.Disposable {
     }
     let status: Status | undefined;
     try {
-      status = await this.server.execute<Status>("rocm-lsp.status", [document.uri.toString()]);
+      status = await this.server.execute<Status>(STATUS_COMMAND, [document.uri.toString()]);
     } catch {
       status = undefined;
     }
     if (generation !== this.generation || status === undefined) {
       return;
     }
+    const reason = status.profileReason ? ` (${status.profileReason})` : ""; // why this profile
     const tooltip = new vscode.MarkdownString(
       `**rocm-lsp** ${state.version}\n\n` +
-        `- profile: \`${status.profile}\`\n- GPU backend: \`${status.backend}\`\n- interpreter: \`${interpreter}\` (${this.server.interpreter?.source})\n\n` +
+        `- profile: \`${status.profile}\`${reason}\n- GPU backend: \`${status.backend}\`\n- interpreter: \`${interpreter}\` (${this.server.interpreter?.source})\n\n` +
         "Click to select the profile.",
     );
     this.show(

@@ -1,7 +1,9 @@
 // Pure: what Restricted Mode (an untrusted workspace) withholds, and how that is explained.
 
+import { BENCHMARK_COMMAND, COMPILE_COMMAND } from "./contract";
+
 /** Server commands that run programs on the workspace's files: a compiler, the benchmark worker. */
-export const TRUSTED_ONLY_COMMANDS: ReadonlySet<string> = new Set(["rocm-lsp.compile", "rocm-lsp.benchmark"]);
+export const TRUSTED_ONLY_COMMANDS: ReadonlySet<string> = new Set([COMPILE_COMMAND, BENCHMARK_COMMAND]);
 
 export const RESTRICTED_EXPLANATION =
   "rocm-lsp does not compile or benchmark in Restricted Mode: both run a compiler and a Python " +

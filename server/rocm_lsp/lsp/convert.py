@@ -1,8 +1,12 @@
 """The one module that builds LSP types: spans <-> ranges (with the negotiated position
-encoding), core diagnostics, hovers, hints, completions and symbols -> lsprotocol."""
+encoding), core diagnostics, hovers, hints, completions, symbols, code lenses and the
+server's messages, requests and reports -> lsprotocol. The feature modules pass domain
+data in (spans, core findings, titles, command ids) and return what comes out
+(``tests/test_architecture.py`` holds the rule)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
@@ -30,6 +34,11 @@ _COMPLETION_KIND = {
     "key": lsp.CompletionItemKind.Property,
     "value": lsp.CompletionItemKind.Value,
     "attribute": lsp.CompletionItemKind.Field,
+}
+_MESSAGE_TYPE = {
+    Severity.ERROR: lsp.MessageType.Error,
+    Severity.WARNING: lsp.MessageType.Warning,
+    Severity.INFO: lsp.MessageType.Info,
 }
 _SYMBOL_KIND = {
     "function": lsp.SymbolKind.Function,
@@ -93,6 +102,28 @@ def diagnostic(d: Diagnostic, pos: Positions, uri: str) -> lsp.Diagnostic:
     )
 
 
+def diagnostic_report(
+    found: Iterable[Diagnostic], pos: Positions | None, uri: str
+) -> lsp.DocumentDiagnosticReport:
+    """The answer to ``textDocument/diagnostic``: every finding, in full (``pos`` None: the
+    document is not analysed, an empty report)."""
+    items = [] if pos is None else [diagnostic(d, pos, uri) for d in found]
+    return lsp.RelatedFullDocumentDiagnosticReport(items=items)
+
+
+def published_diagnostics(
+    found: Iterable[Diagnostic], pos: Positions, uri: str, version: int | None
+) -> lsp.PublishDiagnosticsParams:
+    """``textDocument/publishDiagnostics`` for one version of a document."""
+    items = [diagnostic(d, pos, uri) for d in found]
+    return lsp.PublishDiagnosticsParams(uri=uri, diagnostics=items, version=version)
+
+
+def cleared_diagnostics(uri: str) -> lsp.PublishDiagnosticsParams:
+    """``textDocument/publishDiagnostics`` with nothing: the client forgets the document's findings."""
+    return lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[])
+
+
 def hover(h: Hover, pos: Positions) -> lsp.Hover:
     return lsp.Hover(
         contents=lsp.MarkupContent(kind=lsp.MarkupKind.Markdown, value=h.markdown),
@@ -130,6 +161,15 @@ def completion(c: Completion, pos: Positions, offset: int, snippets: bool) -> ls
     )
 
 
+def completion_list(
+    found: Iterable[Completion], pos: Positions, offset: int, snippets: bool
+) -> lsp.CompletionList:
+    """Every completion at ``offset``, as one complete list."""
+    return lsp.CompletionList(
+        is_incomplete=False, items=[completion(c, pos, offset, snippets) for c in found]
+    )
+
+
 def signature_help(s: SignatureHelp) -> lsp.SignatureHelp:
     params = [lsp.ParameterInformation(label=label, documentation=doc) for label, doc in s.parameters]
     info = lsp.SignatureInformation(
@@ -154,3 +194,30 @@ def symbol(s: Symbol, pos: Positions) -> lsp.DocumentSymbol:
 
 def location(uri: str, span: Span, pos: Positions) -> lsp.Location:
     return lsp.Location(uri, pos.range(span))
+
+
+def code_lens(span: Span, pos: Positions, title: str, command: str, uri: str) -> lsp.CodeLens:
+    """A lens over ``span`` titled ``title`` that runs ``command`` with the document's ``uri``."""
+    return lsp.CodeLens(
+        range=pos.range(span), command=lsp.Command(title=title, command=command, arguments=[uri])
+    )
+
+
+def log_message(text: str, severity: Severity = Severity.INFO) -> lsp.LogMessageParams:
+    """``window/logMessage``: ``text`` in the client's log."""
+    return lsp.LogMessageParams(type=_MESSAGE_TYPE[severity], message=text)
+
+
+def show_message(text: str, severity: Severity = Severity.INFO) -> lsp.ShowMessageParams:
+    """``window/showMessage``: ``text`` shown to the user."""
+    return lsp.ShowMessageParams(type=_MESSAGE_TYPE[severity], message=text)
+
+
+def show_document(uri: str) -> lsp.ShowDocumentParams:
+    """``window/showDocument``: open ``uri`` in the editor, the focus staying where it is."""
+    return lsp.ShowDocumentParams(uri=uri, external=False, take_focus=False)
+
+
+def configuration_request(section: str) -> lsp.ConfigurationParams:
+    """``workspace/configuration`` for one settings ``section``."""
+    return lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=section)])

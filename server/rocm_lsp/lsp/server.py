@@ -23,6 +23,7 @@ from pygls.lsp.server import LanguageServer
 from rocm_lsp import __version__
 from rocm_lsp.core.text import LineIndex
 from rocm_lsp.core.workspace.config import Settings
+from rocm_lsp.lsp.contract import TEMPLATE_SUFFIX
 from rocm_lsp.lsp.convert import Positions
 from rocm_lsp.lsp.protocol import RocmProtocol
 
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-TEMPLATE_SUFFIX = ".hip.jinja"
 RELEASE_AFTER_SECONDS = 1.0  # heap given back this long after the last close (or slow analysis)
 
 

@@ -20,7 +20,7 @@ from rocm_lsp.core.model.profiles import PROFILES, profiles_with_hook
 from rocm_lsp.core.text import Span
 
 MAX_LINES = 40
-PREVIEW_HINT = "run the **Preview C++** lens (command `rocm-lsp.preview`) for the whole file"
+PREVIEW_HINT = "run the **Preview C++** lens for the whole file"
 
 HEADER_KEYS = {
     "profile": "Which Inductor version's hook semantics render this file: `seed` (the older "

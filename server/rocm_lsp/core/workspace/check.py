@@ -14,10 +14,9 @@ from rocm_lsp.core.pymodules.analyzer import ModuleReader, analyze_python, holds
 from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.core.workspace.cache import CheckCache
 from rocm_lsp.core.workspace.config import Settings
-from rocm_lsp.core.workspace.files import read_capped, read_text_file
+from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX, read_capped, read_text_file
 from rocm_lsp.core.workspace.torch_tree import python_profile
 
-TEMPLATE_SUFFIX = ".hip.jinja"
 PYTHON_SUFFIX = ".py"
 MAX_DEPTH = 100  # directory levels searched below a named directory
 

@@ -12,6 +12,8 @@ import stat
 import tempfile
 from pathlib import Path
 
+TEMPLATE_SUFFIX = ".hip.jinja"  # what names a template file (the editor's and `check`'s rule alike)
+
 _KINDS = (
     (stat.S_ISDIR, "a directory"),
     (stat.S_ISFIFO, "a FIFO (named pipe)"),

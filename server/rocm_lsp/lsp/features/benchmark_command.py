@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from lsprotocol import types as lsp
 from pygls.uris import to_fs_path
 
+from rocm_lsp.core.diagnostics import Severity
+from rocm_lsp.lsp import convert
+from rocm_lsp.lsp.contract import BENCHMARK_COMMAND
 from rocm_lsp.lsp.server import RocmLanguageServer
-
-BENCHMARK = "rocm-lsp.benchmark"
 
 
 def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
@@ -23,7 +23,7 @@ def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
 
 
 def register(server: RocmLanguageServer) -> None:
-    @server.command(BENCHMARK)
+    @server.command(BENCHMARK_COMMAND)
     async def benchmark_command(ls: RocmLanguageServer, uri: str) -> str | None:
         snapshot = await ls.template_snapshot(uri)
         if snapshot is None:
@@ -48,12 +48,8 @@ def register(server: RocmLanguageServer) -> None:
         if ls.is_open(uri):  # not for a document closed meanwhile
             ls.bench_outcomes[uri] = (snapshot.version, message)
         report = json.dumps(outcome.report, indent=2)
-        ls.window_log_message(
-            lsp.LogMessageParams(
-                type=lsp.MessageType.Info, message=f"rocm-lsp benchmark of {path.name}: {message}\n{report}"
-            )
-        )
-        kind = lsp.MessageType.Info if outcome.ok else lsp.MessageType.Warning
-        ls.window_show_message(lsp.ShowMessageParams(type=kind, message=f"{path.name}: {message}"))
+        ls.window_log_message(convert.log_message(f"rocm-lsp benchmark of {path.name}: {message}\n{report}"))
+        severity = Severity.INFO if outcome.ok else Severity.WARNING
+        ls.window_show_message(convert.show_message(f"{path.name}: {message}", severity))
         ls.refresh_lenses()
         return message

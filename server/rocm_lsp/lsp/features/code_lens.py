@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
-from rocm_lsp.lsp.features.benchmark_command import BENCHMARK
+from rocm_lsp.lsp import convert
+from rocm_lsp.lsp.contract import BENCHMARK_COMMAND, COMPILE_COMMAND, PREVIEW_COMMAND
 from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
-from rocm_lsp.lsp.features.compile_command import COMPILE, lens_title
+from rocm_lsp.lsp.features.compile_command import lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
-
-PREVIEW = "rocm-lsp.preview"
 
 
 def register(server: RocmLanguageServer) -> None:
@@ -23,14 +22,10 @@ def register(server: RocmLanguageServer) -> None:
         for site in snapshot.analysis.outline.sites:
             if site.hook != "def_kernel" or site.call_span is None:
                 continue
-            where = snapshot.positions.range(site.call_span)
-            command = lsp.Command(title="Preview C++", command=PREVIEW, arguments=[uri])
-            lenses.append(lsp.CodeLens(range=where, command=command))
-            for title, name in (
-                (lens_title(ls, uri, snapshot.version), COMPILE),
-                (bench_title(ls, uri, snapshot.version), BENCHMARK),
+            for title, command in (
+                ("Preview C++", PREVIEW_COMMAND),
+                (lens_title(ls, uri, snapshot.version), COMPILE_COMMAND),
+                (bench_title(ls, uri, snapshot.version), BENCHMARK_COMMAND),
             ):
-                lenses.append(
-                    lsp.CodeLens(range=where, command=lsp.Command(title=title, command=name, arguments=[uri]))
-                )
+                lenses.append(convert.code_lens(site.call_span, snapshot.positions, title, command, uri))
         return lenses

@@ -9,9 +9,8 @@ from pathlib import Path
 
 from pygls.uris import to_fs_path
 
+from rocm_lsp.lsp.contract import COMPILE_COMMAND
 from rocm_lsp.lsp.server import RocmLanguageServer
-
-COMPILE = "rocm-lsp.compile"
 
 
 @dataclass
@@ -57,7 +56,7 @@ def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Bu
 
 
 def register(server: RocmLanguageServer) -> None:
-    @server.command(COMPILE)
+    @server.command(COMPILE_COMMAND)
     async def compile_command(ls: RocmLanguageServer, uri: str) -> str | None:
         snapshot = await ls.template_snapshot(uri)
         if snapshot is None:

@@ -21,10 +21,7 @@ def register(server: RocmLanguageServer) -> None:
         offset = snapshot.positions.offset(params.position)
         found = completions_at(snapshot.analysis, offset)
         snippets = _snippet_support(ls.client_capabilities)
-        return lsp.CompletionList(
-            is_incomplete=False,
-            items=[convert.completion(c, snapshot.positions, offset, snippets) for c in found],
-        )
+        return convert.completion_list(found, snapshot.positions, offset, snippets)
 
 
 def _snippet_support(caps: lsp.ClientCapabilities) -> bool:

@@ -7,6 +7,7 @@ from typing import Any
 from lsprotocol import types as lsp
 
 from rocm_lsp.core.workspace.config import Settings, from_mapping
+from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.documents import use_spec_lines
 from rocm_lsp.lsp.server import RocmLanguageServer
 
@@ -79,9 +80,7 @@ async def _pull_configuration(ls: RocmLanguageServer) -> None:
     if caps is None or not caps.configuration:
         return
     try:
-        result = await ls.workspace_configuration_async(
-            lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=SECTION)])
-        )
+        result = await ls.workspace_configuration_async(convert.configuration_request(SECTION))
     except Exception as exc:  # noqa: BLE001 - a client that fails this keeps the old settings
         ls.log_warning(f"rocm-lsp: workspace/configuration failed: {exc}")
         return

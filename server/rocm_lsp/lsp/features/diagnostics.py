@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from lsprotocol import types as lsp
 
+from rocm_lsp.core.diagnostics import Diagnostic
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, analysable
 
@@ -23,14 +24,13 @@ def pushes_compile_findings(ls: RocmLanguageServer) -> bool:
 
 def items(
     ls: RocmLanguageServer, snapshot: Snapshot, analysed: bool = True, compiled: bool = True
-) -> list[lsp.Diagnostic]:
+) -> list[Diagnostic]:
     """The findings of ``snapshot``: the analysis's, and the compiler's for this version."""
     found = list(snapshot.analysis.diagnostics) if analysed else []
     outcome = ls.compile_outcomes.get(snapshot.uri)
     if compiled and outcome is not None and outcome.version == snapshot.version:
         found += outcome.diagnostics  # compiler messages stay until the next edit
-    found = ls.settings.filter(found)
-    return [convert.diagnostic(d, snapshot.positions, snapshot.uri) for d in found]
+    return ls.settings.filter(found)
 
 
 async def publish(ls: RocmLanguageServer, uri: str) -> None:
@@ -40,7 +40,7 @@ async def publish(ls: RocmLanguageServer, uri: str) -> None:
     if pushes_compile_findings(ls):
         found = items(ls, snapshot, analysed=not ls.pull_diagnostics)
         ls.text_document_publish_diagnostics(
-            lsp.PublishDiagnosticsParams(uri=uri, diagnostics=found, version=snapshot.version)
+            convert.published_diagnostics(found, snapshot.positions, uri, snapshot.version)
         )
     from rocm_lsp.lsp.features import preview
 
@@ -79,9 +79,12 @@ def register_pull(server: RocmLanguageServer) -> None:
     async def diagnostic(
         ls: RocmLanguageServer, params: lsp.DocumentDiagnosticParams
     ) -> lsp.DocumentDiagnosticReport:
-        snapshot = await ls.snapshot(params.text_document.uri)
-        found = [] if snapshot is None else items(ls, snapshot, compiled=not pushes_compile_findings(ls))
-        return lsp.RelatedFullDocumentDiagnosticReport(items=found)
+        uri = params.text_document.uri
+        snapshot = await ls.snapshot(uri)
+        if snapshot is None:
+            return convert.diagnostic_report([], None, uri)
+        found = items(ls, snapshot, compiled=not pushes_compile_findings(ls))
+        return convert.diagnostic_report(found, snapshot.positions, uri)
 
 
 def register(server: RocmLanguageServer) -> None:
@@ -105,4 +108,4 @@ def register(server: RocmLanguageServer) -> None:
         uri = params.text_document.uri
         ls.forget(uri)
         if analysable(uri) and pushes_compile_findings(ls):
-            ls.text_document_publish_diagnostics(lsp.PublishDiagnosticsParams(uri=uri, diagnostics=[]))
+            ls.text_document_publish_diagnostics(convert.cleared_diagnostics(uri))

@@ -6,15 +6,13 @@ from __future__ import annotations
 import hashlib
 from pathlib import Path
 
-from lsprotocol import types as lsp
 from pygls.uris import from_fs_path
 
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
+from rocm_lsp.lsp import convert
+from rocm_lsp.lsp.contract import PREVIEW_COMMAND, PREVIEW_SUFFIX, RENDER_COMMAND, TEMPLATE_SUFFIX
 from rocm_lsp.lsp.protocol import valid_text
 from rocm_lsp.lsp.server import RocmLanguageServer, Snapshot, TemplateSnapshot
-
-PREVIEW = "rocm-lsp.preview"
-RENDER = "rocm-lsp.render"
 
 
 def cache_dir() -> Path:
@@ -23,9 +21,9 @@ def cache_dir() -> Path:
 
 
 def preview_path(uri: str) -> Path:
-    name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(".hip.jinja") or "template"
+    name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(TEMPLATE_SUFFIX) or "template"
     digest = hashlib.sha256(uri.encode()).hexdigest()[:10]
-    return cache_dir() / f"{name}-{digest}.generated.hip.cpp"
+    return cache_dir() / f"{name}-{digest}{PREVIEW_SUFFIX}"
 
 
 def content(snapshot: TemplateSnapshot, previous: str | None) -> str:
@@ -71,7 +69,7 @@ def refresh(ls: RocmLanguageServer, snapshot: Snapshot) -> None:
 
 
 def register(server: RocmLanguageServer) -> None:
-    @server.command(PREVIEW)
+    @server.command(PREVIEW_COMMAND)
     async def preview(ls: RocmLanguageServer, uri: str) -> str | None:
         snapshot = await ls.template_snapshot(uri)
         if snapshot is None or not ls.is_open(uri):
@@ -82,16 +80,12 @@ def register(server: RocmLanguageServer) -> None:
         target = from_fs_path(str(path)) or path.as_uri()
         caps = ls.client_capabilities.window
         if caps is not None and caps.show_document is not None and caps.show_document.support:
-            await ls.window_show_document_async(
-                lsp.ShowDocumentParams(uri=target, external=False, take_focus=False)
-            )
+            await ls.window_show_document_async(convert.show_document(target))
         else:
-            ls.window_show_message(
-                lsp.ShowMessageParams(type=lsp.MessageType.Info, message=f"rocm-lsp: generated C++ in {path}")
-            )
+            ls.window_show_message(convert.show_message(f"rocm-lsp: generated C++ in {path}"))
         return target
 
-    @server.command(RENDER)
+    @server.command(RENDER_COMMAND)
     async def render(ls: RocmLanguageServer, uri: str) -> str | None:
         """The rendered text itself (for clients that prefer to show it their way)."""
         snapshot = await ls.template_snapshot(uri)

@@ -8,14 +8,14 @@ import asyncio
 import functools
 
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE
+from rocm_lsp.lsp.contract import STATUS_COMMAND, Backend, Status
 from rocm_lsp.lsp.server import RocmLanguageServer, analysable
 
-STATUS = "rocm-lsp.status"
-BACKENDS = {"amd": "hipcc", "nvidia": "nvcc"}
+BACKENDS: dict[str, Backend] = {"amd": "hipcc", "nvidia": "nvcc"}
 
 
 @functools.lru_cache(maxsize=8)
-def backend(compiler: str | None, arch: str | None) -> str:
+def backend(compiler: str | None, arch: str | None) -> Backend:
     """``hipcc``, ``nvcc`` or ``none``: the toolchain discovery's answer, never an exception.
 
     Cached per setting: discovery runs a few tool processes, and the status item asks often.
@@ -29,8 +29,8 @@ def backend(compiler: str | None, arch: str | None) -> str:
 
 
 def register(server: RocmLanguageServer) -> None:
-    @server.command(STATUS)
-    async def status(ls: RocmLanguageServer, *arguments: object) -> dict[str, object]:
+    @server.command(STATUS_COMMAND)
+    async def status(ls: RocmLanguageServer, *arguments: object) -> Status:
         """``arguments``: ``[uri]`` of the active document, or nothing for the settings' default."""
         uri = arguments[0] if arguments else None
         profile = ls.settings.profile or DEFAULT_PROFILE
@@ -41,4 +41,4 @@ def register(server: RocmLanguageServer) -> None:
                 profile, reason = snapshot.analysis.profile, snapshot.analysis.profile_reason
         settings = ls.gpu_settings
         found = await asyncio.to_thread(backend, settings.get("compiler"), settings.get("arch"))
-        return {"profile": profile, "profileReason": reason, "backend": found, "held": ls.held()}
+        return Status(profile=profile, profileReason=reason, backend=found, held=ls.held())

@@ -1,0 +1,48 @@
+"""The wire contract with clients: the ``workspace/executeCommand`` ids the server answers, the
+shapes of their results, and the file suffixes both sides match names by.
+
+``vscode-extension/src/contract.ts`` holds the same constants and a ``Status`` interface;
+``tests/test_contract.py`` checks that the two agree, that the server registers exactly these
+commands, and that no other module (Python or the extension's TypeScript) spells the values.
+
+Results: ``PREVIEW_COMMAND`` answers the generated file's URI, ``RENDER_COMMAND`` the rendered
+text, ``COMPILE_COMMAND`` and ``BENCHMARK_COMMAND`` a one-line summary (each null for a
+document that is not an open template), ``STATUS_COMMAND`` a :class:`Status`.
+"""
+
+from __future__ import annotations
+
+from typing import Literal, TypedDict
+
+from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
+
+__all__ = [
+    "BENCHMARK_COMMAND",
+    "COMPILE_COMMAND",
+    "PREVIEW_COMMAND",
+    "PREVIEW_SUFFIX",
+    "RENDER_COMMAND",
+    "STATUS_COMMAND",
+    "TEMPLATE_SUFFIX",
+    "Backend",
+    "Status",
+]
+
+PREVIEW_COMMAND = "rocm-lsp.preview"  # argument: the template's URI
+RENDER_COMMAND = "rocm-lsp.render"  # argument: the template's URI
+COMPILE_COMMAND = "rocm-lsp.compile"  # argument: the template's URI (runs a compiler)
+BENCHMARK_COMMAND = "rocm-lsp.benchmark"  # argument: the template's URI (runs the worker)
+STATUS_COMMAND = "rocm-lsp.status"  # arguments: [the active document's URI] or none
+
+PREVIEW_SUFFIX = ".generated.hip.cpp"  # the preview file; the client opens it beside the template
+
+Backend = Literal["hipcc", "nvcc", "none"]
+
+
+class Status(TypedDict):
+    """The ``STATUS_COMMAND`` result (keys in the client's camelCase)."""
+
+    profile: str  # the effective profile of the document, else the settings' default
+    profileReason: str  # why that profile: the setting, the header, the torch tree or the default
+    backend: Backend  # which toolchain a compile would use
+    held: dict[str, int]  # entries in each per-document table of the server (for diagnosis)
