@@ -2,10 +2,12 @@
 
     .venv/bin/python bench/header_scan.py                      # this tree only
     .venv/bin/python bench/header_scan.py --old 4c9c53b        # and header.py/text.py of a revision
+    .venv/bin/python bench/header_scan.py --old HEAD           # before/after an uncommitted change
 
 Each measurement runs in its own process under ``--limit`` seconds (the old scanners took
 minutes on some of these); once an implementation runs out of time on a case, its larger
-sizes are not tried. Sizes are the length of the hostile line in characters.
+sizes are not tried. Sizes are the length of the hostile line in characters. The two
+implementations take turns at each case and size, so that both see the same load.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ HEADER_CASES: dict[str, tuple[str, Callable[[int], str]]] = {
     ),
     "duplicates": ("n/6 lines 'a = 1'", lambda n: _doc("\n".join(["a = 1"] * (n // 6)))),
     "shapes_x_nodes": ("n/40 shapes and nodes", _shapes_and_nodes),
+    "multi_line_array": ("x = [ and n/5 lines '1,'", lambda n: _doc("x = [\n" + "  1,\n" * (n // 5) + "]")),
+    "dotted_key": ("a.a.a.… = 1 (n/2 parts)", lambda n: _doc("a." * (n // 2) + "a = 1")),
 }
 TEXT_CASES: dict[str, tuple[str, Callable[[int], str]]] = {
     "comments_unclosed": ("'{#' repeated, never closed", lambda n: "{#" * (n // 2)),
@@ -129,15 +133,18 @@ def main() -> None:
     impls = ["new"]
     with tempfile.TemporaryDirectory() as tmp:
         if args.old:
-            for name in ("header.py", "text.py"):
-                source = subprocess.run(
-                    ["git", "show", f"{args.old}:server/rocm_lsp/core/{name}"],
-                    cwd=REPO,
-                    capture_output=True,
-                    text=True,
-                    check=True,
-                ).stdout
-                (Path(tmp) / name).write_text(source)
+            for name, moved in (("header.py", "engine/header.py"), ("text.py", "text.py")):
+                for path in (moved, name):  # header.py moved to core/engine/ in dbcd93e
+                    shown = subprocess.run(
+                        ["git", "show", f"{args.old}:server/rocm_lsp/core/{path}"],
+                        cwd=REPO,
+                        capture_output=True,
+                        text=True,
+                    )
+                    if shown.returncode == 0:
+                        break
+                shown.check_returncode()
+                (Path(tmp) / name).write_text(shown.stdout)
             impls = [tmp, "new"]
         names = {tmp: f"old ({args.old})", "new": "this tree"}
         cases = {**HEADER_CASES, **TEXT_CASES}
@@ -146,14 +153,15 @@ def main() -> None:
         print("-" * len(header_row))
         for case in args.cases or cases:
             print(f"{case:<18} {cases[case][0]}")
-            for impl in impls:
-                cells: list[str] = []
-                for n in args.sizes:
-                    if cells and cells[-1].startswith((">", "-")):
-                        cells.append("-")  # ran out of time at a smaller size
+            cells: dict[str, list[str]] = {impl: [] for impl in impls}
+            for n in args.sizes:
+                for impl in impls:
+                    if cells[impl] and cells[impl][-1].startswith((">", "-")):
+                        cells[impl].append("-")  # ran out of time at a smaller size
                         continue
-                    cells.append(_cell(_measure(impl, case, n, args.limit), args.limit))
-                print(f"{'':<18} {names[impl]:<16}" + "".join(f"{c:>12}" for c in cells), flush=True)
+                    cells[impl].append(_cell(_measure(impl, case, n, args.limit), args.limit))
+            for impl in impls:
+                print(f"{'':<18} {names[impl]:<16}" + "".join(f"{c:>12}" for c in cells[impl]), flush=True)
 
 
 if __name__ == "__main__":

@@ -87,3 +87,116 @@ def test_unclosed_header() -> None:
 def test_no_header_is_not_an_error_here() -> None:
     header = parse_header("plain {{ text }}", LineIndex("plain {{ text }}"))
     assert not header.present and header.diagnostics == []
+
+
+# -- values and keys across lines, located on the syntax tree ----------------------------
+
+
+def test_error_in_a_multi_line_size_array_is_on_the_element() -> None:
+    text = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [
+  64,
+  "s0 +",
+] }
+[nodes.Y]
+dtype = "float16"
+size = [
+  64,
+  "s0 *",
+]
+-#}
+"""
+    assert findings(text) == [("RL105", 5, 3, '"s0 +"'), ("RL105", 11, 3, '"s0 *"')]
+
+
+def test_key_after_a_multi_line_array_in_an_inline_table() -> None:
+    text = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [
+  64,
+  64,
+], strides = [1, 64] }
+-#}
+"""
+    assert findings(text) == [("RL103", 6, 4, "strides")]
+
+
+def test_keys_and_values_of_a_sub_table() -> None:
+    text = """{#- rocm-lsp
+[nodes.Y]
+dtype = "float33"
+size = [64]
+strides = [1]
+-#}
+"""
+    assert findings(text) == [("RL103", 5, 1, "strides"), ("RL104", 3, 9, '"float33"')]
+    header = parse_header(text, LineIndex(text))
+    y = header.span_of("nodes", "Y")
+    assert y is not None and text[y.start : y.end] == "Y"
+
+
+def test_value_after_a_multi_line_basic_string() -> None:
+    text = '''{#- rocm-lsp
+[bench]
+reference = """
+rtol = 0.5
+[vars]
+"""
+rtol = -1
+flops = "2 +"
+-#}
+'''
+    assert findings(text) == [("RL102", 7, 8, "-1"), ("RL105", 8, 9, '"2 +"')]
+
+
+def test_quoted_and_dotted_keys() -> None:
+    text = r"""{#- rocm-lsp
+"pro\u0066ile" = "rocm-9"
+[nodes]
+X = { "dtype" = "float33", 'size' = [64] }
+Y.dtype = "float16"
+Y.size = ["6 4"]
+[vars."kernel"]
+-#}
+"""
+    assert findings(text) == [
+        ("RL106", 2, 18, '"rocm-9"'),
+        ("RL104", 4, 17, '"float33"'),
+        ("RL105", 6, 11, '"6 4"'),
+        ("RL107", 7, 7, '"kernel"'),
+    ]
+
+
+def test_duplicate_multi_line_value_is_reported_and_skipped() -> None:
+    text = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [64] }
+X = { dtype = "float16", size = [
+  "6 4",
+] }
+-#}
+"""
+    assert findings(text) == [("RL107", 4, 1, "X")]
+
+
+def test_deep_nesting_is_bounded() -> None:
+    """No recursion over the tree (10,000 nested arrays), and no key whose parts tomllib would
+    read in quadratic time (valid TOML, but no header needs 33 parts)."""
+    for body in (
+        "x = " + "[" * 10_000,
+        "x = " + "[" * 10_000 + "]" * 10_000,
+        "a." * 5_000 + "a = 1",
+        "[vars]\nx = " + "{ a = " * 40 + "{ " + "b." * 40 + "c = 1" + " }" * 41,
+    ):
+        text = "{#- rocm-lsp\n" + body + "\n-#}\n"
+        assert [d.code for d in parse_header(text, LineIndex(text)).diagnostics] == ["RL101"]
+    text = "{#- rocm-lsp\n[vars]\n" + "a." * 30 + "b = 1\n-#}\n"  # 31 parts: read
+    header = parse_header(text, LineIndex(text))
+    assert header.diagnostics == [] and list(header.vars) == ["a"]
+
+
+def test_no_duplicate_reported_past_a_syntax_error() -> None:
+    """Error recovery can swallow a table header: the second alpha is in [nodes], not a duplicate."""
+    text = "{#- rocm-lsp\nalpha = 2\nx = }\n[nodes]\nalpha = 2\n-#}\n"
+    assert findings(text) == [("RL101", 3, 5, "}")]

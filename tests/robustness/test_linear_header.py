@@ -1,11 +1,12 @@
-"""Header scanning is linear in the header's length: the red team's inputs and the worst inputs
-for each scanner of ``header.py``, ``text.py`` and ``sizes.py`` cost about 8 times as much at
-8 times the size (a quadratic scan would cost 64 times, the old table regex 512 times).
+"""Header scanning is linear in the header's length: the red team's inputs, the worst inputs
+for the scanners ``header.py`` once had (now a tree-sitter-toml syntax tree), and those of
+``text.py`` and ``sizes.py`` cost about 8 times as much at 8 times the size (a quadratic scan
+would cost 64 times, the old table regex 512 times).
 
 No wall-clock thresholds: each case compares the best of a few runs at ``n`` and ``8n`` in this
 thread's CPU time (the garbage collector paused; ``n`` doubled until the small run takes 2 ms, so
-timer noise stays small) and asserts a ratio under 20. The replaced regexes and scanners stay
-here as references, so that property tests can show the new ones give the same results.
+timer noise stays small) and asserts a ratio under 20. The regexes ``blank_comments`` replaced
+stay here as a reference, so that a property test can show it gives the same results.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from rocm_lsp.core.diagnostics import RULES
-from rocm_lsp.core.engine.header import _fields, _LineValues, _table_line, parse_header
+from rocm_lsp.core.engine.header import parse_header
 from rocm_lsp.core.model.sizes import SizeExpr, evaluate, parse_size
 from rocm_lsp.core.text import LineIndex, blank_comments
 
@@ -84,20 +85,20 @@ HOSTILE_HEADERS: dict[str, tuple[Callable[[int], str], int]] = {
     # the red team's: "[" and spaces (116 s at 5,000 spaces), nested inline tables (30 s at 32 KB)
     "table_spaces": (lambda n: _doc("[" + " " * n), 12_500),
     "nested_inline_tables": (lambda n: _doc("x = " + "{a=" * (n // 4) + "1" + "}" * (n // 4)), 2_000),
-    # _table_line: each way the old regex's three overlapping quantifiers could split a run
+    # table headers: each way the old table regex's three overlapping quantifiers split a run
     "array_table_spaces": (lambda n: _doc("[[" + " " * n + "x"), 12_500),
     "table_name_then_spaces": (lambda n: _doc("[a" + " " * n + "b"), 12_500),
     "table_spaced_words": (lambda n: _doc("[" + "a " * (n // 2)), 12_500),
     "table_spaces_tabs": (lambda n: _doc("[" + " \t" * (n // 2) + "a"), 12_500),
     "indent_then_table": (lambda n: _doc(" " * n + "[a] x"), 12_500),
-    # _KEY_LINE and the value scanners: runs of spaces, unterminated strings
+    # keys and values: runs of spaces, unterminated strings
     "key_spaces": (lambda n: _doc("x" + " " * n + "y = 1"), 12_500),
     "quoted_key_unclosed": (lambda n: _doc('"' + " " * n), 12_500),
     "value_spaces": (lambda n: _doc("x =" + " " * n + "1 2"), 12_500),
     "string_unclosed": (lambda n: _doc('x = "' + "a " * (n // 2)), 12_500),
     "strings_unclosed_in_array": (lambda n: _doc("x = [" + 'a=" ' * (n // 4)), 2_000),
     "quotes_mixed": (lambda n: _doc("x = [" + "{a=\"'" * (n // 5)), 2_000),
-    # _fields: names without "=", chains of fields, digits before a name
+    # names without "=", chains of fields, digits before a name
     "long_name": (lambda n: _doc('x = "' + "a" * n + '"'), 12_500),
     "digits_then_name": (lambda n: _doc("x = " + "1" * n + "a b"), 12_500),
     "names_and_spaces": (lambda n: _doc("x = " + "ab " * (n // 3)), 12_500),
@@ -114,6 +115,11 @@ HOSTILE_HEADERS: dict[str, tuple[Callable[[int], str], int]] = {
     "duplicate_keys": (lambda n: _doc("\n".join(["a = 1"] * (n // 6))), 4_000),
     "shapes_x_nodes": (_shapes_and_nodes, 4_000),
     "mixed_100k_line": (lambda n: _doc("x = " + "[{a=\"b' ,]}x= " * (n // 14)), 12_500),
+    # the syntax tree: values over many lines, long dotted keys, arrays of tables, non-ASCII text
+    "multi_line_array": (lambda n: _doc("x = [\n" + "  1,\n" * (n // 5) + "]"), 4_000),
+    "dotted_key_chain": (lambda n: _doc("a." * (n // 2) + "a = 1"), 2_000),
+    "array_tables": (lambda n: _doc("[[a]]\nb = 1\n" * (n // 12)), 4_000),
+    "non_ascii_values": (lambda n: _doc("\n".join(f'k{i} = "é🙂"' for i in range(n // 12))), 4_000),
 }
 
 
@@ -185,53 +191,7 @@ def test_red_team_inputs_give_findings() -> None:
     assert _findings(digits) == [("RL101", "header is not valid TOML: an integer has too many digits")]
 
 
-# -- the same results as the regexes and scanners they replace ----------------------------
-
-OLD_TABLE_LINE = re.compile(r"^\s*(\[\[?)\s*([A-Za-z0-9_.\-\"' ]+?)\s*\]\]?")
-OLD_FIELD = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")
-
-
-def _old_value_end(text: str, start: int) -> int:
-    if start >= len(text):
-        return start
-    ch = text[start]
-    if ch in "\"'":
-        end = text.find(ch, start + 1)
-        return len(text) if end == -1 else end + 1
-    if ch in "[{":
-        depth, i = 0, start
-        while i < len(text):
-            c = text[i]
-            if c in "\"'":
-                close = text.find(c, i + 1)
-                i = len(text) if close == -1 else close + 1
-                continue
-            if c in "[{":
-                depth += 1
-            elif c in "]}":
-                depth -= 1
-                if depth == 0:
-                    return i + 1
-            i += 1
-        return len(text)
-    m = re.compile(r"[^,}\]\s]+").match(text, start)
-    return m.end() if m else start
-
-
-def _old_array_elements(text: str, start: int) -> list[tuple[int, int]]:
-    out = []
-    i = start + 1
-    while i < len(text):
-        while i < len(text) and text[i] in " \t,":
-            i += 1
-        if i >= len(text) or text[i] == "]":
-            break
-        end = _old_value_end(text, i)
-        if end <= i:
-            break
-        out.append((i, end))
-        i = end
-    return out
+# -- the same results as the regexes they replace ------------------------------------------
 
 
 def _old_blank_comments(text: str) -> str:
@@ -240,34 +200,6 @@ def _old_blank_comments(text: str) -> str:
 
     text = re.sub(r"\{#.*?#\}", spaces, text, flags=re.S)
     return re.sub(r"\{%-?\s*raw\s*-?%\}.*?\{%-?\s*endraw\s*-?%\}", spaces, text, flags=re.S)
-
-
-LINE_CHARS = st.text(
-    st.sampled_from(list("[]{}\"'=, \t#ab_.-019\u00a0\x0c")), max_size=24
-)  # short: the old regexes are fast enough there
-
-
-@fuzz(2000)
-@given(LINE_CHARS)
-def test_table_line_matches_the_old_regex(line: str) -> None:
-    m = OLD_TABLE_LINE.match(line)
-    assert _table_line(line) == ((m.group(1), m.group(2)) if m else None)
-
-
-@fuzz(2000)
-@given(LINE_CHARS)
-def test_fields_match_the_old_regex(text: str) -> None:
-    assert list(_fields(text)) == [(m.start(1), m.end(1), m.end()) for m in OLD_FIELD.finditer(text)]
-
-
-@fuzz(2000)
-@given(LINE_CHARS)
-def test_value_ends_match_the_old_scanner(text: str) -> None:
-    values = _LineValues(text)
-    for i in range(len(text) + 1):
-        assert values.end(i) == _old_value_end(text, i)
-        if text[i : i + 1] == "[":
-            assert values.elements(i, len(text) + 64) == _old_array_elements(text, i)
 
 
 @fuzz(2000)

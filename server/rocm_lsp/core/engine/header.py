@@ -3,21 +3,25 @@
 Parsing never raises: a broken header gives a partial :class:`Header` plus diagnostics
 located on the header line (and, where possible, the value) that caused them.
 
-It runs on every keystroke, so every scan here is linear in the header's length: the regexes
-below cannot backtrack more than once over a run of characters (each quantifier is followed by
-a character it cannot match), and the locator finds value ends in one pass per line.
+tomllib reads the values (and words the message of a TOML syntax error); tree-sitter-toml's
+syntax tree locates every table, key, value, array element and inline-table entry, across
+lines and at any depth, and keeps what its error recovery can of a half-typed header. It runs
+on every keystroke, so it stays linear in the header's length: tree-sitter parses in one pass,
+the walk over its tree is iterative and records paths of at most ``_MAX_DEPTH`` parts, and
+the two inputs tomllib reads slowly are refused before it sees them (see ``_refused``).
 """
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
-from bisect import bisect_left
-from collections.abc import Iterator
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.engine.structure import ByteOffsets
 from rocm_lsp.core.model.dtypes import canonical_dtype
 from rocm_lsp.core.model.messages import shorten
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, all_names, canonical_profile
@@ -38,16 +42,11 @@ RESERVED = frozenset({"kernel", "true", "false", "none", "True", "False", "None"
 
 _HEADER_START = re.compile(r"\{#[-+]?[ \t]*rocm-lsp(?![\w:-])")
 _IDENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
-_KEY_LINE = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_\-]+)\s*=")
 _TOML_POS = re.compile(r"\(at line (\d+), column (\d+)\)")
-_SPACES = re.compile(r"\s*")
-_FIELD = re.compile(r"(?<![A-Za-z0-9_])[0-9]*([A-Za-z_][A-Za-z0-9_]*)\s*=\s*")  # see _fields
-_TABLE_NAME_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_.-\"' ")
-_SCALAR_STOP = re.compile(r"[,}\]\s]")  # where an unquoted scalar ends
-_STRUCTURE = re.compile(r"[\"'\[\]{}]")  # quotes and brackets: what a value's end depends on
-_GAP = re.compile(r"[ \t,]+")  # between array elements
-
-
+_NOT_LINE_BREAK = re.compile(r"[^\r\n]")
+_KEY_TYPES = frozenset({"bare_key", "quoted_key", "dotted_key"})
+_CONTAINERS = frozenset({"array", "inline_table"})
+_MAX_DEPTH = 32  # parts of a recorded path; deeper values fall back to their parents' spans
 _PROFILE_LINE = re.compile(r"\s*profile\s*=\s*\"([\w.-]+)\"\s*(?:#.*)?$")
 
 
@@ -81,7 +80,9 @@ class Header:
     vars: dict[str, Any] = field(default_factory=dict)
     shapes: dict[str, int] = field(default_factory=dict)
     bench: dict[str, Any] = field(default_factory=dict)
-    # ("nodes", "X") -> span of the key; ("nodes", "X", "dtype") -> span of the value …
+    # A table's key or a key = value pair: ("nodes", "X") -> the key, (…, "=") -> the value;
+    # in an inline table: ("nodes", "X", "dtype") -> the value, (…, "@key") -> the key (and
+    # (…, "=") the value again); array elements by index: ("nodes", "X", "size", "0").
     spans: dict[tuple[str, ...], Span] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     valid_toml: bool = False
@@ -153,82 +154,158 @@ class _Reader:
         self.start = start
         self.body = body
         self.first_line = index.position(start)[0]
-        self.lines: dict[tuple[str, ...], int] = {}  # path -> document line
+        self.data = body.encode("utf-8", "surrogatepass")  # what tree-sitter parses
+        self.offset = ByteOffsets(body, self.data)  # its offsets -> characters of the body
+        self.refused: str | None = None  # why tomllib is not given the body
 
     # -- locating ------------------------------------------------------------------------
     def _scan(self) -> list[tuple[int, int]]:
-        """Record key spans; report keys declared twice and return their line ranges."""
-        table: tuple[str, ...] = ()
+        """Record the spans of tables, keys and values from the syntax tree; report keys
+        declared twice and return the body ranges of their second declarations."""
+        table: tuple[str, ...] | None = ()
+        name = ""
+        arrays: dict[tuple[str, ...], int] = {}  # [[array]] path -> index of its latest table
         seen: dict[tuple[str, ...], Span] = {}
         duplicates: list[tuple[int, int]] = []
-        offset = self.start
-        array_index: dict[str, int] = {}
-        for raw in self.body.split("\n"):
-            line_start = offset
-            offset += len(raw) + 1
-            stripped = raw.split("#", 1)[0] if '"' not in raw and "'" not in raw else raw
-            found = _table_line(stripped)
-            if found and not _KEY_LINE.match(stripped):
-                brackets, name = found
-                name = name.strip().strip("\"'")
-                if brackets == "[[":
-                    array_index[name] = array_index.get(name, -1) + 1
-                    table = (name, str(array_index[name]))
-                else:
-                    table = (name,)
-                col = raw.find(name)
-                self.h.spans.setdefault(table, Span(line_start + col, line_start + col + len(name)))
+        broken = False  # past a syntax error, whose recovery may hide a table: no RL107
+        root = _toml()[0].parse(self.data).root_node
+        self.refused = self._refused(root)
+        stack = root.children[::-1]
+        while stack:  # tables, their pairs, and what error recovery wrapped them in
+            node = stack.pop()
+            if node.type in ("table", "table_array_element", "ERROR"):
+                if node.type != "ERROR":
+                    table, name = self._table(node, arrays)
+                broken = broken or table is None or node.type == "ERROR"
+                stack += node.children[::-1]
                 continue
-            m = _KEY_LINE.match(raw)
-            if not m:
+            keys, value = self._parts(node)
+            if table is None or keys is None or len(table) + len(keys) > _MAX_DEPTH:
                 continue
-            key = m.group(1).strip("\"'")
-            path = (*table, key)
-            key_span = Span(line_start + m.start(1), line_start + m.end(1))
+            path = table + tuple(key for key, _ in keys)
+            key_span = keys[-1][1]
             if path in seen:
-                duplicates.append((line_start - self.start, offset - 1 - self.start))
+                if broken:
+                    continue
+                span = self._span(node)
+                duplicates.append((span.start - self.start, span.end - self.start))
                 where = self.index.position(seen[path].start)[0] + 1
-                what = f"[{'.'.join(table)}]" if table else "the header"
-                self.h.diagnostics.append(
-                    make(
-                        "RL107",
-                        f"{key} is declared twice in {what} (first on line {where})",
-                        key_span,
-                    )
-                )
+                what = f"[{name}]" if table else "the header"
+                key = ".".join(key for key, _ in keys)
+                message = f"{key} is declared twice in {what} (first on line {where})"
+                self.h.diagnostics.append(make("RL107", message, key_span))
                 continue
             seen[path] = key_span
+            broken = broken or node.has_error
+            for i, (_, span) in enumerate(keys[:-1], start=len(table) + 1):
+                self.h.spans.setdefault(path[:i], span)
             self.h.spans[path] = key_span
-            self._scan_fields(path, raw, line_start, m.end())
+            if value is not None:
+                self.h.spans[path + ("=",)] = self._span(value)
+                self._values(path, value)
         return duplicates
 
-    def _scan_fields(self, path: tuple[str, ...], raw: str, line_start: int, pos: int) -> None:
-        """Spans of ``field = value`` pairs and array elements within one line.
+    def _refused(self, root: Any) -> str | None:
+        """Why tomllib should not read the body: an integer past Python's digit limit (tomllib
+        rejects it, after a regex match that slows sharply on runs of 200,000 digits and more),
+        or a dotted key of more than ``_MAX_DEPTH`` parts (it reads one in time quadratic in
+        the parts)."""
+        limit = getattr(sys, "get_int_max_str_digits", lambda: 0)()
+        for run in re.finditer(rb"(?<![0-9])[0-9]{%d}" % (limit + 1), self.data) if limit else ():
+            if root.descendant_for_byte_range(run.start(), run.start()).type == "integer":
+                return "an integer has too many digits"
+        if self.body.count(".") >= _MAX_DEPTH:  # the parts of a dotted key nest to the left
+            from tree_sitter import QueryCursor
 
-        Fields are found anywhere in the value (inside strings too), each ``name =`` once.
-        Element spans are capped at one per character of the line: comma-separated elements
-        need two characters each, while values that swallow each other's brackets
-        (``a=[b=[c=[…``) could otherwise ask for a number of spans quadratic in the line's length.
-        """
-        value_text = raw[pos:]
-        values = _LineValues(value_text)
-        base = line_start + pos
+            keys = QueryCursor(_toml()[1]).captures(root).get("key", ())
+            if max(Counter(key.start_byte for key in keys).values(), default=0) >= _MAX_DEPTH:
+                return f"a dotted key has more than {_MAX_DEPTH} parts"
+        return None
+
+    def _table(self, node: Any, arrays: dict[tuple[str, ...], int]) -> tuple[tuple[str, ...] | None, str]:
+        """The path of a ``[table]`` or ``[[array]]`` (None if it has no key) and its name;
+        records the span of each part of its key."""
+        key = next((child for child in node.named_children if child.type in _KEY_TYPES), None)
+        keys = None if key is None else self._keys(key)
+        if keys is None:
+            return None, ""
+        path: tuple[str, ...] = ()
+        for i, (part, span) in enumerate(keys, start=1):
+            path += (part,)
+            if i == len(keys) and node.type == "table_array_element":
+                self.h.spans.setdefault(path, span)
+                arrays[path] = arrays.get(path, -1) + 1
+            if path in arrays:  # a table in (or the next table of) an array: in its latest table
+                path += (str(arrays[path]),)
+            self.h.spans.setdefault(path, span)
+        return path, ".".join(part for part, _ in keys)
+
+    def _values(self, path: tuple[str, ...], value: Any) -> None:
+        """Spans of the elements of arrays and of the entries of inline tables in a value."""
         spans = self.h.spans
-        lead = len(value_text) - len(value_text.lstrip())
-        spans[path + ("=",)] = Span(base + lead, base + values.end(lead))
-        budget = len(value_text) + 64
-        for key_start, key_end, vstart in _fields(value_text):
-            fpath = path + (value_text[key_start:key_end],)
-            spans[fpath + ("@key",)] = Span(base + key_start, base + key_end)
-            spans[fpath] = Span(base + vstart, base + values.end(vstart))
-            if vstart < len(value_text) and value_text[vstart] == "[":
-                elements = values.elements(vstart, budget)
-                budget -= len(elements)
-                for i, (a, b) in enumerate(elements):
-                    spans[fpath + (str(i),)] = Span(base + a, base + b)
-        if value_text.startswith("[", lead):
-            for i, (a, b) in enumerate(values.elements(lead, budget)):
-                spans[path + (str(i),)] = Span(base + a, base + b)
+        stack = [(path, value)]
+        while stack:
+            path, node = stack.pop()
+            if len(path) >= _MAX_DEPTH:
+                continue
+            if node.type == "array":
+                items = (child for child in node.named_children if child.type not in ("comment", "ERROR"))
+                for i, item in enumerate(items):
+                    spans[path + (str(i),)] = self._span(item)
+                    if item.type in _CONTAINERS:
+                        stack.append((path + (str(i),), item))
+            elif node.type == "inline_table":
+                for pair in node.named_children:
+                    keys, entry = self._parts(pair)
+                    if keys is None or len(path) + len(keys) > _MAX_DEPTH:
+                        continue
+                    inner = path + tuple(key for key, _ in keys)
+                    for i, (_, span) in enumerate(keys, start=len(path) + 1):
+                        spans.setdefault(inner[:i] + ("@key",), span)
+                    spans[inner + ("@key",)] = keys[-1][1]
+                    if entry is not None:
+                        spans[inner] = spans[inner + ("=",)] = self._span(entry)
+                        if entry.type in _CONTAINERS:
+                            stack.append((inner, entry))
+
+    def _parts(self, pair: Any) -> tuple[list[tuple[str, Span]] | None, Any]:
+        """The key parts and the value node (if any) of a ``pair`` node; (None, None) otherwise."""
+        if pair.type != "pair":
+            return None, None
+        kids = pair.named_children
+        keys = self._keys(kids[0]) if kids and kids[0].type in _KEY_TYPES else None
+        return keys, kids[1] if len(kids) > 1 else None
+
+    def _keys(self, key: Any) -> list[tuple[str, Span]] | None:
+        """``(name, span)`` of each part of a bare, quoted or dotted key; None past
+        ``_MAX_DEPTH`` parts (a dotted key nests to the left: ``((a.b).c)``)."""
+        parts: list[Any] = []
+        while key.type == "dotted_key" and len(parts) <= _MAX_DEPTH:
+            kids = key.named_children
+            if len(kids) != 2:
+                return None
+            parts.append(kids[1])
+            key = kids[0]
+        if len(parts) > _MAX_DEPTH:
+            return None
+        parts.append(key)
+        parts.reverse()
+        spans = [self._span(part) for part in parts]
+        return [(self._key_name(part, span), span) for part, span in zip(parts, spans)]
+
+    def _key_name(self, key: Any, span: Span) -> str:
+        text = self.text[span.start : span.end]
+        if key.type != "quoted_key":
+            return text
+        if text.startswith('"') and "\\" in text:  # escapes: as tomllib reads them
+            try:
+                return str(tomllib.loads(f"k = {text}")["k"])
+            except ValueError:
+                pass
+        return text[1:-1]
+
+    def _span(self, node: Any) -> Span:
+        return Span(self.start + self.offset(node.start_byte), self.start + self.offset(node.end_byte))
 
     def _error(self, code: str, message: str, *path: str) -> None:
         span = self.h.span_of(*path) or Span(self.start, self.start)
@@ -238,11 +315,14 @@ class _Reader:
     def read(self) -> None:
         body = self.body
         duplicates = self._scan()
-        if duplicates:  # read on without the second declarations (blanked in one pass)
+        if self.refused is not None:
+            self._unreadable(self.refused)
+            return
+        if duplicates:  # read on without the second declarations (blanked, line breaks kept)
             pieces: list[str] = []
             at = 0
             for a, b in duplicates:
-                pieces += (body[at:a], " " * (b - a))
+                pieces += (body[at:a], _NOT_LINE_BREAK.sub(" ", body[a:b]))
                 at = b
             pieces.append(body[at:])
             body = "".join(pieces)
@@ -423,6 +503,7 @@ class _Reader:
                 "nodes",
                 name,
                 "dtype",
+                "=",
             )
             ok = False
         elif dtype is None:
@@ -433,6 +514,7 @@ class _Reader:
                 "nodes",
                 name,
                 "dtype",
+                "=",
             )
             ok = False
         size = self._read_dims(name, value, "size", required=True)
@@ -444,11 +526,12 @@ class _Reader:
                 "nodes",
                 name,
                 "stride",
+                "=",
             )
             ok = False
         offset = None
         if "offset" in value:
-            offset = self._read_entry(name, value["offset"], ("nodes", name, "offset"))
+            offset = self._read_entry(name, value["offset"], ("nodes", name, "offset", "="))
             ok = ok and offset is not None
         if not ok or size is None or (stride is None and "stride" in value):
             return None
@@ -467,6 +550,7 @@ class _Reader:
                 "nodes",
                 name,
                 key,
+                "=",
             )
             return None
         out = []
@@ -574,131 +658,11 @@ class _Reader:
                         )
 
 
-def _match_end(pattern: re.Pattern[str], text: str, pos: int) -> int:
-    """Where ``pattern``, which always matches at ``pos`` here, ends."""
-    found = pattern.match(text, pos)
-    assert found is not None
-    return found.end()
+@functools.cache
+def _toml() -> tuple[Any, Any]:
+    """tree-sitter-toml's parser, and a query for the parts of dotted keys."""
+    import tree_sitter_toml
+    from tree_sitter import Language, Parser, Query
 
-
-def _table_line(line: str) -> tuple[str, str] | None:
-    """``(brackets, name)`` of a ``[table]`` or ``[[array]]`` line, in one pass.
-
-    The result is what ``^\\s*(\\[\\[?)\\s*([A-Za-z0-9_.\\-"' ]+?)\\s*\\]\\]?`` matches (its groups
-    1 and 2); that regex backtracks cubically on ``[`` and a run of spaces. The name is the
-    shortest run of name characters after the spaces that is followed, past more spaces, by
-    ``]``; when the spaces reach ``]`` directly, the regex gives one of them back as the name.
-    """
-    n = len(line)
-    i = _match_end(_SPACES, line, 0)
-    if i >= n or line[i] != "[":
-        return None
-    brackets = "[[" if line.startswith("[[", i) else "["
-    after = i + len(brackets)
-    start = _match_end(_SPACES, line, after)
-    end = start
-    next_solid = start  # the first non-space at or after ``end``
-    while end < n and line[end] in _TABLE_NAME_CHARS:
-        end += 1
-        if next_solid < end:
-            next_solid = _match_end(_SPACES, line, end)
-        if next_solid < n and line[next_solid] == "]":
-            return brackets, line[start:end]
-    if start < n and line[start] == "]" and " " in line[after:start]:
-        return brackets, " "
-    return None
-
-
-def _fields(text: str) -> Iterator[tuple[int, int, int]]:
-    """``(name start, name end, value start)`` of each ``name = value`` in ``text``.
-
-    The matches of ``re.finditer(r"([A-Za-z_][A-Za-z0-9_]*)\\s*=\\s*", text)``, which retried
-    at every letter of a name not followed by ``=`` (quadratic in the name's length). ``_FIELD``
-    tries once per run of name characters, from its first letter as that regex's first match
-    in the run would (leading digits cannot start a name).
-    """
-    for m in _FIELD.finditer(text):
-        yield m.start(1), m.end(1), m.end()
-
-
-class _LineValues:
-    """Ends of the TOML values of one line, for any start offset, from one pass over the line.
-
-    The rules are the locator's (not TOML's, since the line may be broken): a string ends at the
-    next same quote (or the line's end), an array or inline table at the bracket of either kind
-    that brings the depth back to zero (skipping strings), and a scalar at ``,``, ``}``, ``]``
-    or a space. The ends of all strings and brackets come from one right-to-left pass over the
-    line's quotes and brackets, the ends of scalars from the list of stop characters; each
-    query is then a lookup, never a rescan of the rest of the line.
-    """
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self._ends: dict[int, int] | None = None  # quote or opener offset -> end of its value
-        self._stops: list[int] | None = None
-        self._gaps: dict[int, int] = {}  # start of a run of spaces, tabs and commas -> its end
-
-    def _structure(self) -> dict[int, int]:
-        """The end of every string, array and inline table, as a scan from its start finds it.
-
-        A scan from mark ``k`` (a quote or bracket) jumps from a quote to the next same quote
-        and from an opener to the closer that matches it, so ``unmatched[k]``, the first closer
-        it leaves open, follows from the marks to its right.
-        """
-        text = self.text
-        marks = [m.start() for m in _STRUCTURE.finditer(text)]
-        count = len(marks)
-        unmatched = [-1] * (count + 1)  # -1: none, the scan runs to the end of the line
-        last = {'"': -1, "'": -1}
-        ends: dict[int, int] = {}
-        for k in range(count - 1, -1, -1):
-            at = marks[k]
-            ch = text[at]
-            if ch in "\"'":
-                j = last[ch]
-                last[ch] = k
-                unmatched[k] = -1 if j < 0 else unmatched[j + 1]
-            elif ch in "]}":
-                unmatched[k] = k
-                continue
-            else:
-                j = unmatched[k + 1]
-                unmatched[k] = -1 if j < 0 else unmatched[j + 1]
-            ends[at] = len(text) if j < 0 else marks[j] + 1
-        self._ends = ends
-        return ends
-
-    def end(self, start: int) -> int:
-        """End of the value starting at ``start``."""
-        text = self.text
-        if start >= len(text):
-            return start
-        if text[start] in "\"'[{":
-            return (self._ends if self._ends is not None else self._structure())[start]
-        if self._stops is None:
-            self._stops = [m.start() for m in _SCALAR_STOP.finditer(text)]
-        i = bisect_left(self._stops, start)
-        return self._stops[i] if i < len(self._stops) else len(text)
-
-    def elements(self, start: int, limit: int) -> list[tuple[int, int]]:
-        """Spans of (at most ``limit``) top-level elements of the array opening at ``start``."""
-        text = self.text
-        gaps = self._gaps
-        out: list[tuple[int, int]] = []
-        i = start + 1
-        while i < len(text) and len(out) < limit:
-            # Elements end where a gap starts, so gaps are entered at their start: skipping
-            # each once and remembering its end keeps nested arrays from rescanning it.
-            if text[i] in " \t,":
-                skip = gaps.get(i)
-                if skip is None:
-                    skip = gaps[i] = _match_end(_GAP, text, i)
-                i = skip
-            if i >= len(text) or text[i] == "]":
-                break
-            end = self.end(i)
-            if end <= i:
-                break
-            out.append((i, end))
-            i = end
-        return out
+    language = Language(tree_sitter_toml.language())
+    return Parser(language), Query(language, "(dotted_key) @key")
