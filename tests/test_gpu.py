@@ -35,7 +35,7 @@ def test_benchmark_agrees_with_an_independent_measurement() -> None:
     from rocm_lsp.gpu.bench import benchmark
 
     path = REPO / "templates" / "gemm_bias_fp16.hip.jinja"
-    outcome = benchmark(path, path.read_text(), sys.executable)
+    outcome = benchmark(path, path.read_text())  # in this Python
     assert outcome.ok, outcome.message
     assert outcome.report["check"]["status"] == "matched"
     lens_ms = outcome.report["timing"]["median"]
@@ -48,29 +48,31 @@ def test_benchmark_agrees_with_an_independent_measurement() -> None:
 
 
 def test_a_faulting_kernel_is_a_message_and_the_next_run_works() -> None:
+    from rocm_lsp.core.workspace.config import GpuSettings
     from rocm_lsp.gpu.bench import benchmark
 
     fault = REPO / "tests" / "fixtures" / "gpu" / "fault.hip.jinja"
-    outcome = benchmark(fault, fault.read_text(), sys.executable, timeout=120)
+    outcome = benchmark(fault, fault.read_text(), GpuSettings(benchmark_timeout=120))
     assert not outcome.ok
     assert "illegal memory access" in outcome.message
     path = REPO / "templates" / "gemm_bias_fp16.hip.jinja"
-    assert benchmark(path, path.read_text(), sys.executable).ok
+    assert benchmark(path, path.read_text()).ok
 
 
 def test_a_hanging_kernel_is_killed_after_the_timeout() -> None:
     import time
 
+    from rocm_lsp.core.workspace.config import GpuSettings
     from rocm_lsp.gpu.bench import benchmark
 
     hang = REPO / "tests" / "fixtures" / "gpu" / "hang.hip.jinja"
     start = time.monotonic()
-    outcome = benchmark(hang, hang.read_text(), sys.executable, timeout=20)
+    outcome = benchmark(hang, hang.read_text(), GpuSettings(benchmark_timeout=20))
     assert time.monotonic() - start < 120
     assert not outcome.ok
     assert "did not finish within 20 s" in outcome.message
     path = REPO / "templates" / "gemm_bias_fp16.hip.jinja"
-    assert benchmark(path, path.read_text(), sys.executable).ok
+    assert benchmark(path, path.read_text()).ok
 
 
 def _variant(name: str, nodes: dict[str, str], shapes: dict[str, int], **lines: str) -> str:

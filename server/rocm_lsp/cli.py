@@ -8,7 +8,16 @@ from pathlib import Path
 
 from rocm_lsp import __version__
 from rocm_lsp.core.diagnostics import Severity
-from rocm_lsp.core.workspace.config import PROFILE_NAMES, SEVERITIES, Settings, from_mapping, load_pyproject
+from rocm_lsp.core.workspace.config import (
+    BENCHMARK_TIMEOUT_S,
+    PROFILE_NAMES,
+    SEVERITIES,
+    GpuSettings,
+    Settings,
+    from_mapping,
+    gpu_from_mapping,
+    load_pyproject,
+)
 from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
@@ -71,7 +80,12 @@ def _parser() -> argparse.ArgumentParser:
     bench.add_argument("--python", help="the benchmark interpreter, with torch (default: this one)")
     bench.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
     bench.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's)")
-    bench.add_argument("--timeout", type=float, default=180.0, help="seconds before the worker is killed")
+    bench.add_argument(
+        "--timeout",
+        type=float,
+        help=f"seconds before the worker is killed (default: [tool.rocm-lsp] benchmarkTimeout, else "
+        f"{BENCHMARK_TIMEOUT_S:g})",
+    )
 
     serve = sub.add_parser(
         "serve",
@@ -133,6 +147,40 @@ def _read_template(path: Path) -> str | int:
     return text
 
 
+# `compile` and `bench` flags (argparse dests) -> the GPU settings keys they set
+GPU_FLAGS = {
+    "compiler": "compiler",
+    "arch": "arch",
+    "python": "benchmarkInterpreter",
+    "timeout": "benchmarkTimeout",
+}
+
+
+def _gpu_settings(args: argparse.Namespace) -> GpuSettings | int:
+    """``[tool.rocm-lsp]``'s GPU settings (arch, timeouts: a project file names no program) with
+    the command's flags over them, or the exit code after saying what is wrong."""
+    from rocm_lsp.report_formats import printable
+
+    settings = load_pyproject(Path.cwd())
+    if settings.errors:
+        for error in settings.errors:
+            print(f"error: [tool.rocm-lsp] {printable(error)}", file=sys.stderr)
+        return EXIT_USAGE
+    for warning in settings.warnings:
+        print(f"rocm-lsp: warning: [tool.rocm-lsp] {printable(warning)}", file=sys.stderr)
+    gpu = settings.gpu
+    for dest, key in GPU_FLAGS.items():
+        value = getattr(args, dest, None)
+        if value is None:
+            continue
+        gpu = gpu_from_mapping({key: value}, gpu)
+        if gpu.errors:  # e.g. --timeout -1
+            problem = gpu.errors[0].partition(": ")[2]
+            print(f"error: --{dest}: {printable(problem)}", file=sys.stderr)
+            return EXIT_USAGE
+    return gpu
+
+
 def _compile(args: argparse.Namespace) -> int:
     from rocm_lsp.core.text import LineIndex
     from rocm_lsp.core.workspace.check import FileReport
@@ -144,7 +192,10 @@ def _compile(args: argparse.Namespace) -> int:
     text = _read_template(path)
     if isinstance(text, int):
         return text
-    result = build(path, text, args.check_only, args.compiler, args.arch, args.profile)
+    gpu = _gpu_settings(args)
+    if isinstance(gpu, int):
+        return gpu
+    result = build(path, text, args.check_only, gpu, args.profile)
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
     sys.stdout.write(FORMATS[args.output_format]([report]))
     compiled = result.result
@@ -175,8 +226,11 @@ def _bench(args: argparse.Namespace) -> int:
     text = _read_template(path)
     if isinstance(text, int):
         return text
+    gpu = _gpu_settings(args)
+    if isinstance(gpu, int):
+        return gpu
     hint = "pass --python with a Python that has torch installed"
-    outcome = benchmark(path, text, args.python, args.compiler, args.arch, None, args.timeout, hint=hint)
+    outcome = benchmark(path, text, gpu, hint=hint)
     matched = (outcome.report.get("check") or {}).get("status") in ("matched", "skipped", None)
     if args.output_format == "json":
         doc = {

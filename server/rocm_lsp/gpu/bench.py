@@ -10,23 +10,23 @@ import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
+from rocm_lsp.core.workspace.config import GpuSettings
 from rocm_lsp.core.workspace.files import user_cache_dir
 from rocm_lsp.gpu import child
-from rocm_lsp.gpu.bench_request import BenchSetupError, make_request
+from rocm_lsp.gpu.bench_request import BenchRequest, BenchResponse, BenchSetupError, make_request
 from rocm_lsp.gpu.build import Build, build
-from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileState
+from rocm_lsp.gpu.compile import CompileState
 
 WORKER = Path(__file__).resolve().parent / "bench_worker.py"
-DEFAULT_TIMEOUT_S = 180.0
 
 
 @dataclass
 class BenchOutcome:
     ok: bool
     message: str  # one line for a lens title or a log
-    report: dict[str, Any] = field(default_factory=dict)  # the worker's JSON
+    report: BenchResponse = field(default_factory=BenchResponse)  # the worker's JSON
     build: Build | None = None
     previous: dict[str, Any] | None = None  # the last run's summary, for the change
 
@@ -59,8 +59,8 @@ def _record(history: Path, summary: dict[str, Any]) -> None:
 
 
 def run_worker(
-    request: dict[str, Any], python: str, timeout: float, cancel: threading.Event | None = None
-) -> dict[str, Any]:
+    request: BenchRequest, python: str, timeout: float, cancel: threading.Event | None = None
+) -> BenchResponse:
     """Run the worker; a crash, hang, cancel or unreadable report becomes
     ``{"ok": false, "error": …}``."""
     try:
@@ -87,7 +87,8 @@ def run_worker(
         report = None
     problem = malformed(report) if lines else "it printed no JSON report"
     if problem is None and isinstance(report, dict):
-        return report  # even if it crashed afterwards (e.g. tearing down a faulted GPU context)
+        # even if it crashed afterwards (e.g. tearing down a faulted GPU context)
+        return cast(BenchResponse, report)
     if done.returncode != 0:
         err = done.stderr.strip()
         tail = err.splitlines()[-1][:300] if err else "no output"
@@ -124,16 +125,18 @@ def malformed(report: Any) -> str | None:
     return None
 
 
-def summarize(report: dict[str, Any]) -> str:
+def summarize(report: BenchResponse) -> str:
     """``3.27 ms · 1.20 TB/s · 40% of peak · ref ✓`` from a worker report."""
-    timing = report.get("timing") or {}
+    timing = report.get("timing")
+    median = timing.get("median") if timing else None
+    bandwidth, tflops = report.get("bandwidth_gbps"), report.get("tflops")
     parts = []
-    if timing.get("median") is not None:
-        parts.append(f"{timing['median']:.3g} ms")
-    if report.get("bandwidth_gbps"):
-        parts.append(f"{report['bandwidth_gbps'] / 1000:.2f} TB/s")
-    if report.get("tflops"):
-        parts.append(f"{report['tflops']:.1f} TFLOP/s")
+    if median is not None:
+        parts.append(f"{median:.3g} ms")
+    if bandwidth:
+        parts.append(f"{bandwidth / 1000:.2f} TB/s")
+    if tflops:
+        parts.append(f"{tflops:.1f} TFLOP/s")
     # the binding limit: whichever of the FLOP and bandwidth peaks the kernel is closer to
     fraction = max(report.get("flops_fraction") or 0, report.get("bandwidth_fraction") or 0)
     if fraction:
@@ -164,22 +167,20 @@ def torch_problem(python: str, hint: str) -> str | None:
 def benchmark(
     path: Path,
     text: str,
-    python: str | None = None,
-    compiler: str | None = None,
-    arch: str | None = None,
+    gpu: GpuSettings | None = None,
     profile: str | None = None,
-    timeout: float = DEFAULT_TIMEOUT_S,
     cancel: threading.Event | None = None,
-    compile_timeout: float = COMPILE_TIMEOUT_S,
     hint: str = "set rocmLsp.benchmarkInterpreter to a Python with torch installed",
 ) -> BenchOutcome:
-    """Compile, run the worker in ``python`` (checked for torch first), time; ``hint`` says where
-    the interpreter is chosen (the editor's setting, the CLI's ``--python``)."""
-    interpreter = python or sys.executable
+    """Compile, run the worker in ``gpu.benchmark_interpreter`` (default: this Python; checked
+    for torch first), time; ``hint`` says where the interpreter is chosen (the editor's
+    setting, the CLI's ``--python``)."""
+    gpu = gpu or GpuSettings()
+    interpreter = gpu.benchmark_interpreter or sys.executable
     problem = torch_problem(interpreter, hint)
     if problem is not None:
         return BenchOutcome(False, f"benchmark failed: {problem}")
-    built = build(path, text, False, compiler, arch, profile, cancel, compile_timeout)
+    built = build(path, text, False, gpu, profile, cancel)
     result = built.result
     if result is not None and result.state is CompileState.CANCELLED:
         return BenchOutcome(False, "not benchmarked: cancelled", build=built)
@@ -187,18 +188,18 @@ def benchmark(
         reason = built.diagnostics[0].message if built.diagnostics else (result.note if result else "")
         return BenchOutcome(False, f"not benchmarked: {reason or 'the kernel did not compile'}", build=built)
     try:
-        request = make_request(built.analysis, result.library)
+        request = make_request(built.analysis, result.library, timeout_s=gpu.benchmark_timeout)
     except BenchSetupError as exc:
         return BenchOutcome(False, f"not benchmarked: {exc}", build=built)
-    report = run_worker(request, interpreter, timeout, cancel)
+    report = run_worker(request, interpreter, gpu.benchmark_timeout, cancel)
     if not report.get("ok"):
         return BenchOutcome(False, f"benchmark failed: {report.get('error')}", report, built)
     history = _history_file(path, request["symbol"])
     previous = _last(history)
-    timing = report.get("timing") or {}
+    timing = report.get("timing")
     summary = {
         "time": time.time(),
-        "median_ms": timing.get("median"),
+        "median_ms": timing.get("median") if timing else None,
         "device": report.get("device"),
         "check": (report.get("check") or {}).get("status"),
         "source_sha": hashlib.sha256(text.encode()).hexdigest()[:12],

@@ -36,6 +36,10 @@ Request schema (``version`` 1)::
       "warmup": 10, "repetitions": 100, "time_budget_s": 10.0, "timeout_s": 180.0,
       "seed": 0, "measure_peaks": true, "peaks_path": null
     }
+
+The request is typed :class:`BenchRequest` and the worker's answer :class:`BenchResponse` below;
+``bench_worker.py`` cannot import them (it runs without rocm_lsp), so
+``tests/test_bench_protocol.py`` checks the keys it reads and writes against them.
 """
 
 from __future__ import annotations
@@ -43,7 +47,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypedDict
 
 from rocm_lsp.core.engine.header import NodeDecl
 from rocm_lsp.core.model.dtypes import ITEMSIZE
@@ -85,6 +89,188 @@ _INT_BITS: dict[str, tuple[int, bool]] = {
 _DECLARATION = re.compile(r"^\s*(?P<type>.*\S)\s+(?P<name>[A-Za-z_]\w*)\s*$")
 
 
+# -- the protocol: request ----------------------------------------------------------------
+
+
+class NodeSpec(TypedDict):
+    """A ``[nodes]`` entry made concrete: what the worker allocates (a "none" node is null)."""
+
+    dtype: str  # a torch dtype's name
+    size: list[int]
+    stride: list[int]
+    offset: int
+    storage_numel: int  # elements of the storage the view lives in
+    numel: int
+    itemsize: int
+    role: str  # "input", "output" or "unused"
+
+
+class BufferArg(TypedDict):
+    """A pointer parameter bound to a node (passed NULL in the workspace query)."""
+
+    kind: Literal["buffer"]
+    name: str
+    node: str
+    role: str  # "input" (a const pointer) or "output"
+    cpp_type: str
+    ctype: str  # always "c_void_p"
+
+
+class SizeArg(TypedDict):
+    """A ``ks…`` size parameter: its ``[shapes]`` symbol's value."""
+
+    kind: Literal["size"]
+    name: str
+    symbol: str
+    cpp_type: str
+    ctype: str  # a ``CTYPES`` value
+    value: int | float | bool
+
+
+class ScalarArg(TypedDict):
+    """A ``size_args`` declaration or a runtime argument, with its value."""
+
+    kind: Literal["size_arg", "runtime"]
+    name: str
+    cpp_type: str
+    ctype: str
+    value: int | float | bool
+
+
+class TrailingArg(TypedDict):
+    """The parameters every entry point ends with: workspace size, workspace, stream."""
+
+    kind: Literal["workspace_size", "workspace", "stream"]
+    name: str
+    cpp_type: str
+    ctype: str  # always "c_void_p"
+
+
+BenchArg = BufferArg | SizeArg | ScalarArg | TrailingArg  # the C ABI arguments, by ``kind``
+
+
+class _BenchRequestFields(TypedDict):
+    version: int  # REQUEST_VERSION; the worker refuses any other
+    library: str  # the shared library's absolute path
+    symbol: str  # the exported entry point
+    profile: str  # for the record; the worker does not read it
+    nodes: dict[str, NodeSpec | None]
+    args: list[BenchArg]  # in parameter order
+    outputs: list[str]  # output nodes in parameter order (the reference's order)
+    reference: str | None  # a torch expression over the nodes
+    rtol: float
+    atol: float
+    flops: int | None
+    bytes: int  # moved by one call ([bench].bytes, else every node once)
+    warmup: int
+    repetitions: int
+    time_budget_s: float
+    timeout_s: float  # the caller's: it kills the worker after this long; the worker does not read it
+    seed: int
+    measure_peaks: bool
+    peaks_path: str | None  # where measured peaks are cached (None: the rocm-lsp cache)
+
+
+class BenchRequest(_BenchRequestFields, total=False):
+    """What ``bench_worker.py`` reads on stdin (``make_request`` fills every required key)."""
+
+    device: str  # "cpu": the worker's test mode (a host library, no GPU); default "cuda"
+
+
+# -- the protocol: response ---------------------------------------------------------------
+
+
+class BenchTiming(TypedDict):
+    """Statistics of the timed calls, in milliseconds (NaN becomes null)."""
+
+    unit: str  # "ms"
+    count: int
+    median: float | None
+    p20: float | None
+    p80: float | None
+    min: float | None
+    max: float | None
+    mean: float | None
+    warmup: int
+
+
+class FirstMismatch(TypedDict):
+    index: list[int]
+    actual: float | str
+    expected: float | str
+
+
+class OutputCheck(TypedDict, total=False):
+    """One output compared with the reference's value (``name``, ``shape``, … always present;
+    ``error`` alone on a shape mismatch, the error statistics otherwise)."""
+
+    name: str
+    shape: list[int]
+    dtype: str
+    expected_dtype: str
+    numel: int
+    matched: bool
+    error: str
+    mismatched: int
+    max_abs_error: float | None
+    max_rel_error: float | None
+    nan_outputs: int
+    first_mismatch: FirstMismatch
+    hint: str
+
+
+class BenchCheck(TypedDict, total=False):
+    """The reference check: ``status`` "matched", "mismatch", "error" or "skipped"."""
+
+    status: str
+    error: str  # why the reference could not be checked
+    rtol: float
+    atol: float
+    outputs: list[OutputCheck]
+    note: str  # the reference gives another number of values than there are outputs
+
+
+class BenchPeaks(TypedDict, total=False):
+    """The device's measured peaks (cached per device and torch version)."""
+
+    copy_gbps: float
+    copy_bytes: int
+    mm_fp16_tflops: float
+    measured: str  # when, as an ISO timestamp
+
+
+class BenchResponse(TypedDict, total=False):
+    """The worker's one JSON object on stdout: ``ok`` always; on failure ``error`` and ``stage``
+    (and the device when known), on success the rest (``bench.run_worker`` answers failures of
+    the process itself in the same shape)."""
+
+    ok: bool
+    error: str
+    stage: str  # how far a failed benchmark got: "request", "torch", "device", "load", "run", …
+    traceback: str
+    symbol: str
+    torch: str  # torch's version
+    device: str
+    arch: str
+    backend: str  # "hip 6.2…" or "cuda 12.…"
+    workspace_bytes: int
+    check: BenchCheck
+    timing: BenchTiming
+    peaks: BenchPeaks
+    peaks_error: str
+    peaks_cached: bool
+    peaks_path: str
+    bytes: int | None
+    flops: int | None
+    bandwidth_gbps: float | None
+    tflops: float | None
+    peak_bandwidth_gbps: float | None
+    bandwidth_fraction: float | None
+    peak_tflops: float | None
+    flops_fraction: float | None
+    seconds: float  # the worker's own run time
+
+
 class BenchSetupError(Exception):
     """The template cannot be benchmarked as declared; the message says what to add or fix."""
 
@@ -114,7 +300,7 @@ def make_request(
     seed: int = 0,
     measure_peaks: bool = True,
     peaks_path: str | None = None,
-) -> dict[str, Any]:
+) -> BenchRequest:
     """The benchmark request for the library compiled from ``analysis.rendered``.
 
     ``kernel_name`` is the exported symbol (default: the header's ``kernel_name``).
@@ -130,11 +316,11 @@ def make_request(
     call = calls[-1]  # parameters accumulate over calls: the last one is the exported signature
     shapes: dict[str, int] = dict(header.shapes)
 
-    nodes: dict[str, dict[str, Any] | None] = {}
+    nodes: dict[str, NodeSpec | None] = {}
     for name, decl in header.nodes.items():
         nodes[name] = None if decl.is_none else _concrete_node(decl, shapes)
 
-    args: list[dict[str, Any]] = []
+    args: list[BenchArg] = []
     outputs: list[str] = []
     for cpp_type, param, outer in call.parameters:
         if cpp_type.rstrip().endswith("*"):
@@ -208,7 +394,7 @@ def _value(entry: SizeExpr, shapes: Mapping[str, int], what: str) -> int:
     return evaluate(entry.tree, dict(shapes))
 
 
-def _concrete_node(decl: NodeDecl, shapes: Mapping[str, int]) -> dict[str, Any]:
+def _concrete_node(decl: NodeDecl, shapes: Mapping[str, int]) -> NodeSpec:
     name = decl.name
     assert decl.dtype is not None
     size = [_value(e, shapes, f"size[{i}] of node {name}") for i, e in enumerate(decl.size)]
@@ -271,7 +457,7 @@ def _ctype_for(cpp_type: str, name: str, what: str) -> str:
     return ctype
 
 
-def _size_param(cpp_type: str, param: str, symbol: str, shapes: Mapping[str, int]) -> dict[str, Any]:
+def _size_param(cpp_type: str, param: str, symbol: str, shapes: Mapping[str, int]) -> SizeArg:
     ctype = _ctype_for(cpp_type, param, "size parameter")
     if symbol not in shapes:
         raise BenchSetupError(
@@ -299,7 +485,7 @@ def _size_arg_values(variables: Mapping[str, Any]) -> Mapping[str, Any]:
     return values
 
 
-def _size_arg(decl: Any, values: Mapping[str, Any], shapes: Mapping[str, int]) -> dict[str, Any]:
+def _size_arg(decl: Any, values: Mapping[str, Any], shapes: Mapping[str, int]) -> ScalarArg:
     m = _DECLARATION.match(decl) if isinstance(decl, str) else None
     if m is None or "*" in m.group("type") or "&" in m.group("type"):
         raise BenchSetupError(
@@ -335,7 +521,7 @@ def _runtime_args(rendered: Any) -> list[tuple[str, str, Any]]:
     return [(name, ty, value) for (name, ty), value in zip(info, values)]
 
 
-def _runtime_arg(name: str, ty: str, value: Any) -> dict[str, Any]:
+def _runtime_arg(name: str, ty: str, value: Any) -> ScalarArg:
     ctype = _ctype_for(ty, name, "runtime argument")
     if value is None:
         raise BenchSetupError(

@@ -34,6 +34,11 @@ import traceback
 from pathlib import Path
 from typing import Any
 
+# The protocol's shapes are TypedDicts in bench_request.py, which this file cannot import (it
+# runs without rocm_lsp): the request is BenchRequest (NodeSpec, BenchArg), the one JSON object
+# written is BenchResponse (BenchTiming, BenchCheck, OutputCheck, FirstMismatch, BenchPeaks).
+# tests/test_bench_protocol.py checks that the keys read and written here are theirs: change a
+# key in both places.
 PROTOCOL_VERSION = 1
 L2_FLUSH_BYTES = 256 << 20
 COPY_PEAK_BYTES = 1 << 30

@@ -10,7 +10,8 @@ from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.engine.analysis import Analysis, analyze
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
-from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S, CompileResult, CompileState, compile_source
+from rocm_lsp.core.workspace.config import GpuSettings
+from rocm_lsp.gpu.compile import CompileResult, CompileState, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
 
@@ -60,25 +61,26 @@ def build(
     path: Path,
     text: str,
     check_only: bool = False,
-    compiler: str | None = None,
-    arch: str | None = None,
+    gpu: GpuSettings | None = None,
     profile: str | None = None,
     cancel: threading.Event | None = None,
-    timeout: float = COMPILE_TIMEOUT_S,
 ) -> Build:
-    """Render and compile one template; every outcome becomes template diagnostics."""
+    """Render and compile one template with ``gpu``'s compiler, arch and compile timeout
+    (default: discovered, 120 s); every outcome becomes template diagnostics."""
+    gpu = gpu or GpuSettings()
     analysis = analyze(text, profile)
     errors = [d for d in analysis.diagnostics if d.severity.label == "error"]
     rendered = analysis.rendered
     if rendered is None or rendered.text is None:
         return Build(analysis, None, None, errors)
     try:
-        tool = discover(compiler, arch)
+        tool = discover(gpu.compiler, gpu.arch)
     except NoToolchain as exc:
         return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
     filename = str(path)
     source = source_for_compiler(analysis, filename)
     amd_flags = PROFILES[analysis.profile].amd_compile_flags
+    timeout = gpu.compile_timeout
     result = compile_source(
         source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel, amd_flags=amd_flags
     )

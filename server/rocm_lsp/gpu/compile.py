@@ -20,13 +20,13 @@ from enum import Enum
 from pathlib import Path
 
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES
+from rocm_lsp.core.workspace.config import COMPILE_TIMEOUT_S
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.gpu import child
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
 
 AMD_COMPILE_FLAGS = PROFILES[DEFAULT_PROFILE].amd_compile_flags  # when no profile is given
 
-COMPILE_TIMEOUT_S = 120.0
 CK_INCLUDE = re.compile(r'^\s*#\s*include\s*[<"]ck(?:_tile)?/', re.M)
 # nvcc: "k.hip.jinja(12): error: identifier "x" is undefined"; clang: "k.hip.jinja:12:5: error: …"
 _NVCC_MSG = re.compile(

@@ -22,7 +22,7 @@ from pygls.lsp.server import LanguageServer
 
 from rocm_lsp import __version__
 from rocm_lsp.core.text import LineIndex
-from rocm_lsp.core.workspace.config import Settings
+from rocm_lsp.core.workspace.config import GpuSettings, Settings
 from rocm_lsp.lsp.contract import TEMPLATE_SUFFIX
 from rocm_lsp.lsp.convert import Positions
 from rocm_lsp.lsp.protocol import RocmProtocol
@@ -105,7 +105,6 @@ class RocmLanguageServer(LanguageServer):
         self.pull_refresh = False  # ... and pulls again when asked (workspace/diagnostic/refresh)
         self.previews: dict[str, str] = {}  # template uri -> preview file path
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
-        self.gpu_settings: dict[str, str] = {}  # configuration.GPU_KEYS
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
@@ -129,6 +128,11 @@ class RocmLanguageServer(LanguageServer):
     def shutdown(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)  # analyses not started never start
         super().shutdown()
+
+    @property
+    def gpu_settings(self) -> GpuSettings:
+        """What Compile and Benchmark run with: the settings' GPU part (``configuration.apply``)."""
+        return self.settings.gpu
 
     def is_open(self, uri: str) -> bool:
         """Whether the client has the document open (pygls keys documents by unquoted URI)."""

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,113 @@ SEVERITIES = {s.label: s for s in Severity}
 PROFILE_NAMES = ("seed", "rocm-2.13", "rocm-2.15", "rocm-2.14")  # canonical names, then aliases
 
 
+COMPILE_TIMEOUT_S = 120.0  # default `compileTimeout`: a compile is stopped after this long
+BENCHMARK_TIMEOUT_S = 180.0  # default `benchmarkTimeout`: the benchmark worker is killed after this long
+
+
+@dataclass(frozen=True)
+class GpuSettings:
+    """What Compile and Benchmark run with: the same keys in the editor's settings
+    (initializationOptions, ``workspace/configuration``), in ``[tool.rocm-lsp]`` (all but the
+    programs) and, as flags, on ``rocm-lsp compile``/``bench``; read by :func:`gpu_from_mapping`."""
+
+    compiler: str | None = None  # `compiler`: hipcc, nvcc or a path; None: discovered
+    arch: str | None = None  # `arch`: gfx942, sm_90, …; None: the device's, else a default
+    benchmark_interpreter: str | None = None  # `benchmarkInterpreter`: a Python with torch; None: ours
+    compile_timeout: float = COMPILE_TIMEOUT_S  # `compileTimeout`, seconds
+    benchmark_timeout: float = BENCHMARK_TIMEOUT_S  # `benchmarkTimeout`, seconds
+    warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
+    errors: tuple[str, ...] = field(default=(), compare=False)  # the invalid values among them
+
+
+# The keys users write (the editor's camelCase; kebab-case and snake_case also match) -> fields.
+GPU_KEYS = {
+    "compiler": "compiler",
+    "arch": "arch",
+    "benchmarkInterpreter": "benchmark_interpreter",
+    "compileTimeout": "compile_timeout",
+    "benchmarkTimeout": "benchmark_timeout",
+}
+# Settings that name a program to run: never taken from a project file (SECURITY.md: the
+# workspace's files are untrusted, the user's settings and command line are not).
+PROGRAM_KEYS = ("compiler", "benchmarkInterpreter")
+TEXT_EXPECTED = {
+    "compiler": "hipcc, nvcc or the path of a compiler (a string)",
+    "arch": "a GPU architecture such as gfx942 or sm_90 (a string)",
+    "benchmarkInterpreter": "the name or path of a Python interpreter (a string)",
+}
+SECONDS_EXPECTED = "a positive number of seconds (0: the default)"
+
+
+def _fold(key: str) -> str:
+    return key.replace("-", "").replace("_", "").lower()
+
+
+_GPU_BY_FOLDED = {_fold(key): key for key in GPU_KEYS}
+_GPU_DEFAULTS = {f.name: f.default for f in fields(GpuSettings)}
+
+
+def gpu_key(key: str) -> str | None:
+    """The GPU setting a key names (``benchmarkInterpreter`` for ``benchmark-interpreter``), if any."""
+    return _GPU_BY_FOLDED.get(_fold(str(key)))
+
+
+def gpu_from_mapping(
+    data: Mapping[str, Any], base: GpuSettings = GpuSettings(), *, programs: bool = True
+) -> GpuSettings:
+    """GPU settings from a mapping (the editor's settings, a ``[tool.rocm-lsp]`` table, the CLI's
+    flags by key) over ``base``; never raises.
+
+    ``null``, ``""`` and a timeout of 0 mean the default. Invalid values are left at ``base``'s
+    and reported in ``errors`` (and ``warnings``, which also lists unknown keys, and the program
+    keys when ``programs`` is false: a project file must not choose what runs).
+    """
+    warnings = list(base.warnings)
+    errors = list(base.errors)
+    updates: dict[str, Any] = {}
+    for raw_key, value in data.items():
+        key = str(raw_key)
+        canonical = gpu_key(key)
+        if canonical is None:
+            warnings.append(f"unknown rocm-lsp setting {key!r}")
+            continue
+        if canonical in PROGRAM_KEYS and not programs:
+            warnings.append(
+                f"{key}: ignored here: a project file may not choose the program rocm-lsp runs "
+                "(give it on the command line or in the editor's settings)"
+            )
+            continue
+        name = GPU_KEYS[canonical]
+        parsed, ok = _gpu_value(canonical, value)
+        if not ok:
+            expected = SECONDS_EXPECTED if name.endswith("_timeout") else TEXT_EXPECTED[canonical]
+            problem = _invalid(key, expected, value)
+            warnings.append(problem)
+            errors.append(problem)
+            continue
+        updates[name] = _GPU_DEFAULTS[name] if parsed is None else parsed
+    return replace(base, **updates, warnings=tuple(warnings), errors=tuple(errors))
+
+
+def _gpu_value(key: str, value: Any) -> tuple[str | float | None, bool]:
+    """(the value, or None for the default; whether it is valid) for one GPU setting."""
+    if value is None:
+        return None, True
+    if GPU_KEYS[key].endswith("_timeout"):
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return None, False
+        try:
+            seconds = float(value)
+        except OverflowError:  # an integer beyond any float
+            return None, False
+        if seconds == 0:
+            return None, True
+        return seconds, 0 < seconds < float("inf")
+    if not isinstance(value, str):
+        return None, False
+    return value.strip() or None, True
+
+
 @dataclass(frozen=True)
 class Settings:
     profile: str | None = None  # override every file's header profile
@@ -27,6 +135,7 @@ class Settings:
     ignore: tuple[str, ...] = ()  # code prefixes never reported
     fail_on: Severity = Severity.ERROR
     severity: tuple[tuple[str, Severity], ...] = ()  # per-code severity overrides
+    gpu: GpuSettings = GpuSettings()  # Compile and Benchmark (the GPU keys of the same mapping)
     warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
     errors: tuple[str, ...] = field(default=(), compare=False)  # the invalid values among them
 
@@ -88,20 +197,24 @@ def parse_codes(value: Any, key: str = "select") -> tuple[tuple[str, ...], list[
     return tuple(codes), problems
 
 
-def from_mapping(data: dict[str, Any], base: Settings = Settings()) -> Settings:
+def from_mapping(data: dict[str, Any], base: Settings = Settings(), *, programs: bool = True) -> Settings:
     """Settings from a mapping (pyproject table or initializationOptions); never raises.
 
     Invalid values are left at ``base``'s and reported in ``errors`` (and ``warnings``, which
     also lists unknown keys): ``rocm-lsp check`` stops on errors, the server logs warnings.
+    The GPU keys go to :func:`gpu_from_mapping` (``programs``: whether they may name programs).
     """
     warnings = list(base.warnings)
     errors = list(base.errors)
     updates: dict[str, Any] = {}
+    gpu_items: dict[str, Any] = {}
     for key, value in data.items():
         key = str(key)
         norm = key.replace("-", "_")
         problems: list[str] = []
-        if norm == "profile":
+        if gpu_key(key) is not None:
+            gpu_items[key] = value
+        elif norm == "profile":
             if value is None or value == "":
                 updates["profile"] = None
             elif isinstance(value, str) and value in PROFILE_NAMES:
@@ -126,6 +239,10 @@ def from_mapping(data: dict[str, Any], base: Settings = Settings()) -> Settings:
             warnings.append(f"unknown rocm-lsp setting {key!r}")
         errors.extend(problems)
         warnings.extend(problems)
+    gpu = gpu_from_mapping(gpu_items, replace(base.gpu, warnings=(), errors=()), programs=programs)
+    warnings.extend(gpu.warnings)
+    errors.extend(gpu.errors)
+    updates["gpu"] = replace(gpu, warnings=(), errors=())  # reported once, in the Settings'
     return replace(base, **updates, warnings=tuple(warnings), errors=tuple(errors))
 
 
@@ -159,7 +276,8 @@ def project_root(start: Path) -> Path:
 
 
 def load_pyproject(start: Path) -> Settings:
-    """``[tool.rocm-lsp]`` from the nearest pyproject.toml at or above ``start``."""
+    """``[tool.rocm-lsp]`` from the nearest pyproject.toml at or above ``start`` (a project file:
+    its GPU keys may not name programs)."""
     from rocm_lsp.core.workspace.files import read_text_file
 
     candidate = find_pyproject(start)
@@ -177,4 +295,4 @@ def load_pyproject(start: Path) -> Settings:
     if not isinstance(table, dict):
         message = _invalid("[tool.rocm-lsp]", "a table", table).removeprefix("[tool.rocm-lsp]: ")
         return Settings(warnings=(message,), errors=(message,))
-    return from_mapping(table)
+    return from_mapping(table, programs=False)

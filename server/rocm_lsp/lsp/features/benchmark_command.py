@@ -28,22 +28,14 @@ def register(server: RocmLanguageServer) -> None:
         snapshot = await ls.template_snapshot(uri)
         if snapshot is None:
             return None
-        from rocm_lsp.gpu.bench import DEFAULT_TIMEOUT_S, benchmark
-        from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S
-        from rocm_lsp.lsp.features.configuration import seconds
+        from rocm_lsp.gpu.bench import benchmark
 
-        settings = ls.gpu_settings
+        gpu, profile = ls.gpu_settings, ls.settings.profile
         path = Path(to_fs_path(uri) or uri)
         text = snapshot.analysis.text
         outcome, cancelled = await ls.run_with_progress(
-            "rocm-lsp: compiling and benchmarking",
-            lambda cancel: benchmark(
-                path, text, settings.get("benchmarkInterpreter"), settings.get("compiler"),
-                settings.get("arch"), ls.settings.profile, cancel=cancel,
-                timeout=seconds(ls, "benchmarkTimeout", DEFAULT_TIMEOUT_S),
-                compile_timeout=seconds(ls, "compileTimeout", COMPILE_TIMEOUT_S),
-            ),
-        )  # fmt: skip
+            "rocm-lsp: compiling and benchmarking", lambda cancel: benchmark(path, text, gpu, profile, cancel)
+        )
         message = "cancelled" if cancelled else outcome.message
         if ls.is_open(uri):  # not for a document closed meanwhile
             ls.bench_outcomes[uri] = (snapshot.version, message)

@@ -62,20 +62,13 @@ def register(server: RocmLanguageServer) -> None:
         if snapshot is None:
             return None
         from rocm_lsp.gpu.build import build
-        from rocm_lsp.gpu.compile import COMPILE_TIMEOUT_S
-        from rocm_lsp.lsp.features.configuration import seconds
 
         text = snapshot.analysis.text
         path = Path(to_fs_path(uri) or uri)
-        settings = ls.gpu_settings
-        timeout = seconds(ls, "compileTimeout", COMPILE_TIMEOUT_S)
+        gpu, profile = ls.gpu_settings, ls.settings.profile
         result, cancelled = await ls.run_with_progress(
-            "rocm-lsp: compiling",
-            lambda cancel: build(
-                path, text, False, settings.get("compiler"), settings.get("arch"), ls.settings.profile,
-                cancel, timeout,
-            ),
-        )  # fmt: skip
+            "rocm-lsp: compiling", lambda cancel: build(path, text, False, gpu, profile, cancel)
+        )
         title, summary = ("Compile (cancelled)", "compile cancelled") if cancelled else _describe(result)
         if ls.is_open(uri):  # not for a document closed meanwhile
             ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)

@@ -12,8 +12,7 @@ from rocm_lsp.lsp.documents import use_spec_lines
 from rocm_lsp.lsp.server import RocmLanguageServer
 
 SECTION = "rocmLsp"
-GPU_KEYS = ("compiler", "arch", "benchmarkInterpreter", "compileTimeout", "benchmarkTimeout")
-SERVER_ONLY_KEYS = {"interpreter", "trace", "token", *GPU_KEYS}  # token: `serve --tcp`
+SERVER_ONLY_KEYS = {"interpreter", "trace", "token"}  # token: `serve --tcp`
 
 
 def apply(server: RocmLanguageServer, options: Any) -> None:
@@ -23,24 +22,10 @@ def apply(server: RocmLanguageServer, options: Any) -> None:
             server.log_warning(f"rocm-lsp: settings must be an object, got {type(options).__name__}")
         return
     known = {k: v for k, v in options.items() if k not in SERVER_ONLY_KEYS}
-    server.gpu_settings = {k: str(v) for k, v in options.items() if k in GPU_KEYS and v}
-    for key in ("compileTimeout", "benchmarkTimeout"):
-        if key in server.gpu_settings and seconds(server, key, 0.0) == 0.0:
-            server.log_warning(f"rocm-lsp: {key} must be a positive number of seconds, got {options[key]!r}")
-            del server.gpu_settings[key]
-    settings = from_mapping(known, Settings())
+    settings = from_mapping(known, Settings())  # the GPU keys too: settings.gpu, a GpuSettings
     for warning in settings.warnings:
         server.log_warning(f"rocm-lsp: {warning}")
     server.settings = settings
-
-
-def seconds(server: RocmLanguageServer, key: str, default: float) -> float:
-    """A timeout setting (``compileTimeout``, ``benchmarkTimeout``) in seconds, else ``default``."""
-    try:
-        value = float(server.gpu_settings.get(key, default))
-    except ValueError:
-        return default
-    return value if 0 < value < float("inf") else default
 
 
 def register(server: RocmLanguageServer) -> None:

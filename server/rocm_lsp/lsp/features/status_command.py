@@ -40,5 +40,5 @@ def register(server: RocmLanguageServer) -> None:
             if snapshot is not None:
                 profile, reason = snapshot.analysis.profile, snapshot.analysis.profile_reason
         settings = ls.gpu_settings
-        found = await asyncio.to_thread(backend, settings.get("compiler"), settings.get("arch"))
+        found = await asyncio.to_thread(backend, settings.compiler, settings.arch)
         return Status(profile=profile, profileReason=reason, backend=found, held=ls.held())
