@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import jinja2
 
@@ -41,9 +41,10 @@ from rocm_lsp.core.text import LineIndex, Span
 MAX_JINJA_CONSTRUCTS = int(os.environ.get("ROCM_LSP_MAX_JINJA_CONSTRUCTS", "20000"))
 
 
-@dataclass
+@dataclass(frozen=True)
 class Analysis:
-    """Everything known about one template text."""
+    """Everything known about one template text (built once by :func:`analyze`, then read by
+    every request on that document version: frozen)."""
 
     text: str
     index: LineIndex
@@ -56,7 +57,7 @@ class Analysis:
     static: bool = False
     template: jinja2.Template | None = None
     profile_reason: str = ""  # why this profile: the setting, the header, or the default
-    _concrete: Rendered | None = None
+    shapes_render: Rendered | None = None  # the render with [shapes] substituted, if any
 
     def calls_at(self, site: HookSite, concrete: bool = False) -> list[HookCall]:
         """The executed calls of a hook site (several inside a loop, none in a dead branch).
@@ -71,7 +72,7 @@ class Analysis:
     def concrete(self) -> Rendered | None:
         """The render with ``[shapes]`` substituted: computed by :func:`analyze` (in the analysis
         worker, never on the editor's event loop), else the plain render."""
-        return self._concrete if self._concrete is not None else self.rendered
+        return self.shapes_render if self.shapes_render is not None else self.rendered
 
 
 _NODE_SIZES = re.compile(r"\.(?:get_size|get_stride|get_numel|get_layout|layout)\b")
@@ -100,9 +101,9 @@ def decode(data: bytes) -> tuple[str | None, str | None]:
 
 def unreadable(reason: str) -> Analysis:
     """The analysis of a file that is not a text template."""
-    analysis = Analysis("", LineIndex(""), Header(), None, DEFAULT_PROFILE)
-    analysis.diagnostics.append(make("RL100", reason, Span(0, 0)))
-    return analysis
+    return Analysis(
+        "", LineIndex(""), Header(), None, DEFAULT_PROFILE, diagnostics=[make("RL100", reason, Span(0, 0))]
+    )
 
 
 def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
@@ -110,11 +111,8 @@ def analyze(text: str, profile: str | None = None, static: bool = False) -> Anal
     try:
         return _analyze(text, profile, static)
     except RecursionError:  # the stages after Jinja's parser and compiler (which report it)
-        analysis = Analysis(
-            text, LineIndex(text), Header(), None, canonical_profile(profile) or DEFAULT_PROFILE
-        )
-        analysis.diagnostics.append(too_deep())
-        return analysis
+        chosen = canonical_profile(profile) or DEFAULT_PROFILE
+        return Analysis(text, LineIndex(text), Header(), None, chosen, diagnostics=[too_deep()])
 
 
 def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
@@ -137,8 +135,7 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
         chosen = header.profile
         reason = "from the header" if header.profile_declared else "the default: the header names no profile"
     analysis = Analysis(text, index, header, outline(text), chosen, profile_reason=reason)
-    diags = analysis.diagnostics
-    diags.extend(header.diagnostics)
+    diags = list(header.diagnostics)
     if not header.present:
         diags.append(
             make(
@@ -149,7 +146,7 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             )
         )
     try:
-        analysis.ast, _ = parse(text, analysis.outline)
+        analysis = replace(analysis, ast=parse(text, analysis.outline)[0])
     except jinja2.TemplateSyntaxError as exc:
         diags.append(syntax_error(text, index, exc))
     except RecursionError:
@@ -163,14 +160,16 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             diags.extend(_undefined(analysis, referenced))
             diags.extend(_unused_nodes(header, referenced))
         if template is not None:
-            analysis.template = template
-            analysis.static = static
-            analysis.rendered = render(template, header, chosen, static, warm=needs_sympy(text))
+            warm = needs_sympy(text)
+            rendered = render(template, header, chosen, static, warm=warm)
+            shapes_render = None
             if not static and header.shapes:  # for hover: never rendered on the event loop
-                analysis._concrete = render(template, header, chosen, static=True, warm=needs_sympy(text))
+                shapes_render = render(template, header, chosen, static=True, warm=warm)
+            analysis = replace(
+                analysis, template=template, static=static, rendered=rendered, shapes_render=shapes_render
+            )
             runtime = _runtime(analysis)
-    analysis.diagnostics = _finish(analysis, diags, runtime)
-    return analysis
+    return replace(analysis, diagnostics=_finish(analysis, diags, runtime))
 
 
 # -- Jinja-level findings ---------------------------------------------------------------
