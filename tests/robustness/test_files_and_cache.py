@@ -629,3 +629,14 @@ def test_the_red_team_template_does_not_stop_the_run(tmp_path: Path) -> None:
     _no_internal_error(proc)
     names = {Path(r["filename"]).name for r in json.loads(proc.stdout)}
     assert "b_broken.hip.jinja" in names
+
+
+def test_the_check_cache_is_keyed_on_every_part_of_the_core() -> None:
+    """An upgrade that changes the header parser or a rule must not replay old findings."""
+    from rocm_lsp.core.workspace import cache
+
+    parts = {p.parent.name for p in cache.fingerprinted_sources()}
+    assert {"engine", "model", "rules", "pymodules", "workspace", "profiles"} <= parts
+    names = {p.name for p in cache.fingerprinted_sources()}
+    assert {"header.py", "hook_checks.py", "def_kernel.py", "analysis.py"} <= names
+    assert "tree-sitter-toml" in cache.ENGINE_DISTRIBUTIONS

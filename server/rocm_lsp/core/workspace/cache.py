@@ -31,14 +31,25 @@ MAX_ENTRY_BYTES = 64 << 20
 _FIELDS = {"code", "severity", "message", "span", "related"}
 
 
+ENGINE_DISTRIBUTIONS = (
+    "jinja2", "sympy", "tree-sitter", "tree-sitter-jinja", "tree-sitter-toml", "tree-sitter-python",
+)  # fmt: skip
+
+
+def fingerprinted_sources() -> list[Path]:
+    """Every module whose code can change a finding: the whole core, every part of it."""
+    core = Path(__file__).resolve().parent.parent
+    return sorted(core.rglob("*.py"))
+
+
 @functools.cache
 def engine_fingerprint() -> str:
     digest = hashlib.sha256(CACHE_VERSION.encode())
-    core = Path(__file__).resolve().parent
-    for path in sorted(core.rglob("*.py")):
-        digest.update(path.name.encode())
+    core = Path(__file__).resolve().parent.parent
+    for path in fingerprinted_sources():
+        digest.update(path.relative_to(core).as_posix().encode())
         digest.update(path.read_bytes())
-    for dist in ("jinja2", "sympy", "tree-sitter", "tree-sitter-jinja"):
+    for dist in ENGINE_DISTRIBUTIONS:
         try:
             digest.update(f"{dist}={metadata.version(dist)}".encode())
         except metadata.PackageNotFoundError:
