@@ -20,6 +20,7 @@ from rocm_lsp.core.engine.jinja_checks import (
     MAX_TEMPLATE_BYTES,
     assigned_names,
     compile_checked,
+    dedupe,
     loop_scopes,
     overlaps,
     stripped_line,
@@ -320,8 +321,6 @@ def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
 def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
     """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
     suppressed = _suppressions(analysis)
-    out: list[Diagnostic] = []
-    seen: set[tuple[str, int, int]] = set()
     twins = [
         d
         for d in runtime
@@ -329,17 +328,9 @@ def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnost
         # without a header RL108 says it once; render-time RL111s would repeat it
         or (d.code == "RL111" and not analysis.header.present)
     ]
-    for d in [*static, *(d for d in runtime if not any(d is t for t in twins))]:
-        line = analysis.index.position(d.span.start)[0]
-        if d.code in suppressed.get(line, ()):
-            continue
-        key = (d.code, d.span.start, d.span.end)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(d)
-    out.sort(key=lambda d: (d.span.start, d.code))
-    return out
+    kept = [*static, *(d for d in runtime if not any(d is t for t in twins))]
+    line = analysis.index.position
+    return dedupe(d for d in kept if d.code not in suppressed.get(line(d.span.start)[0], ()))
 
 
 def _suppressions(analysis: Analysis) -> dict[int, set[str]]:

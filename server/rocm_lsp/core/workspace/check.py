@@ -8,10 +8,11 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.diagnostics import Diagnostic
 from rocm_lsp.core.engine.analysis import MAX_TEMPLATE_BYTES, analyze, unreadable
+from rocm_lsp.core.engine.jinja_checks import internal_error
 from rocm_lsp.core.pymodules.analyzer import ModuleReader, analyze_python, holds_templates
-from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.text import LineIndex
 from rocm_lsp.core.workspace.cache import CheckCache
 from rocm_lsp.core.workspace.config import Settings
 from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX, read_capped, read_text_file
@@ -73,15 +74,6 @@ def _holds_templates(path: Path) -> bool:
     if len(data) > MAX_TEMPLATE_BYTES or b"\x00" in data:
         return False
     return holds_templates(data.decode("utf-8", "replace"))
-
-
-def internal_error(exc: BaseException) -> Diagnostic:
-    """RL199: the engine failed on this file; the run goes on with the other files."""
-    detail = str(exc)
-    if len(detail) > 500:
-        detail = detail[:500] + "…"
-    message = f"internal error: {type(exc).__name__}: {detail} — please report this with the file"
-    return make("RL199", message, Span(0, 0))
 
 
 def check_file(path: Path, settings: Settings | None = None, cache: CheckCache | None = None) -> FileReport:
