@@ -266,3 +266,35 @@ def test_rl100_valid_utf8_file_is_analysed(tmp_path: Path) -> None:
     path = tmp_path / "kernel.hip.jinja"
     path.write_text("// größe 😀\n#include <hip/hip_runtime.h>\n", encoding="utf-8")
     assert [d.code for d in _from_disk(path).diagnostics] == ["RL108"]
+
+
+# -- RL110 at the token Jinja stopped at ------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "marked"),
+    [
+        pytest.param(
+            "{% set K = kernel.size(A 0) %}", "{% set K = kernel.size(A «0») %}", id="expected-comma"
+        ),
+        pytest.param("{{ a $ b }}", "{{ a «$» b }}", id="lexer-char"),
+        pytest.param("{{ x | nofilter }}", "{{ x | «nofilter» }}", id="unknown-filter"),
+        pytest.param("{% set x = 1 ", "«{%» set x = 1 ", id="never-closed"),
+        # Jinja's parser has moved past the token it names: the whole line, never a wrong column
+        pytest.param("  {{ a.b. }}", "  «{{ a.b. }}»", id="fallback"),
+    ],
+)
+def test_rl110_span_is_the_offending_token(line: str, marked: str) -> None:
+    text = "{# c #}\r\n" + line  # a CRLF before: columns are counted per line, as Jinja counts lines
+    (d,) = [d for d in _analyze(text).diagnostics if d.code == "RL110"]
+    start, end = d.span.start - 9, d.span.end - 9
+    assert f"{line[:start]}«{line[start:end]}»{line[end:]}" == marked
+
+
+def test_rl110_links_the_tag_left_open() -> None:
+    text = "{% set half = 2\nint half = {{ half }};\n"
+    (d,) = _analyze(text).diagnostics[1:]
+    assert (d.code, text[d.span.start : d.span.end]) == ("RL110", "int")
+    assert [(text[r.span.start : r.span.end], r.message) for r in d.related] == [
+        ("{%", "this {% is not closed with %} before the error")
+    ]

@@ -149,7 +149,9 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
     try:
         analysis = replace(analysis, ast=parse(text, analysis.outline)[0])
     except jinja2.TemplateSyntaxError as exc:
-        diags.append(syntax_error(text, index, exc))
+        found = syntax_error(text, index, exc)
+        if not (header.span is not None and found.span.start == header.span.start and header.unclosed):
+            diags.append(found)  # (an unclosed header is the comment Jinja cannot close: RL101 says it)
     except RecursionError:
         diags.append(too_deep())
     assert analysis.outline is not None

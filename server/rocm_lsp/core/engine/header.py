@@ -86,6 +86,7 @@ class Header:
     spans: dict[tuple[str, ...], Span] = field(default_factory=dict)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     valid_toml: bool = False
+    unclosed: bool = False  # the header comment is never closed (RL101)
     rejected: set[str] = field(default_factory=set)  # declared names whose entry had errors
 
     @property
@@ -133,6 +134,7 @@ def parse_header(text: str, index: LineIndex) -> Header:
             )
         )
     if text.find("#}", body_start) == -1:
+        header.unclosed = True
         header.diagnostics.append(
             make(
                 "RL101",

@@ -11,13 +11,15 @@ comments, dedupe, and the RL199 finding for a failure of the engine itself.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 import jinja2
 from jinja2 import nodes
+from jinja2.lexer import Token, TokenStream
+from jinja2.parser import Parser
 
-from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.diagnostics import Diagnostic, Related, make
 from rocm_lsp.core.engine.jinja_env import compile_template, environment, undeclared_names
 from rocm_lsp.core.text import LineIndex, Span, blank_comments
 
@@ -26,6 +28,7 @@ _CODES = r"rocm-lsp:\s*ignore\[([A-Z0-9,\s]+)\]"
 _IGNORE_IN_JINJA = re.compile(r"\{#-?\s*" + _CODES)  # `{# rocm-lsp: ignore[RL201] #}`
 _IGNORE_AFTER_HASH = re.compile(r"#\s*" + _CODES)  # `# rocm-lsp: ignore[RL104]` (TOML, Python)
 _BLOCK_TAG = re.compile(r"\{%[-+]?\s*(end)?(\w+)")
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")  # Jinja's and LineIndex's line breaks
 _BLOCKS = {"if", "for", "macro", "call", "filter", "block", "with", "raw", "autoescape", "trans"}
 
 
@@ -60,7 +63,8 @@ def overlaps(a: Span, b: Span) -> bool:
 
 
 def syntax_error(text: str, index: LineIndex, exc: jinja2.TemplateSyntaxError) -> Diagnostic:
-    """RL110 for Jinja's syntax error, at the block left open or the line Jinja names."""
+    """RL110 for Jinja's syntax error: at the block left open, else at the token Jinja's lexer or
+    parser stopped at (:func:`_offending`), else the whole line Jinja names."""
     m = re.search(r"innermost block that needs to be closed is '(\w+)'", exc.message or "")
     if m and (exc.message or "").startswith("Unexpected end of template"):
         span = _unclosed_block(text, m.group(1))
@@ -70,8 +74,134 @@ def syntax_error(text: str, index: LineIndex, exc: jinja2.TemplateSyntaxError) -
                 f"Jinja syntax error: {{% {m.group(1)} %}} is never closed with {{% end{m.group(1)} %}}",
                 span,
             )
-    span = stripped_line(text, index, max(1, exc.lineno or 1))
-    return make("RL110", f"Jinja syntax error: {exc.message}", span)
+    line = max(1, exc.lineno or 1)
+    span, opened = _offending(text, index, line, exc.message or "")
+    message = f"Jinja syntax error: {exc.message}"
+    if span is None:
+        return make("RL110", message, stripped_line(text, index, line))
+    if opened is not None and index.position(opened.start)[0] != index.position(span.start)[0]:
+        tag = text[opened.start : opened.end]
+        why = f"this {tag} is not closed with {_CLOSER[tag]} before the error"
+        return make("RL110", message, span, Related(opened, why))
+    return make("RL110", message, span)
+
+
+_CLOSER = {"{%": "%}", "{{": "}}"}
+_AT_END = object()  # the parser stopped at the end of the template
+
+
+class _Located:
+    """Jinja's parser over a token stream that knows where each token is: the lexer yields
+    ``(line, kind, raw text)`` in source order, so each token is the next occurrence of its raw
+    text. :meth:`failure` says where parsing stopped."""
+
+    def __init__(self, source: str) -> None:
+        self.source = source
+        self.at: dict[int, Span] = {}  # id(token) -> its span in ``source``
+        self.tokens: list[Token] = []  # keeps each token alive while its id is a key
+        self.pos = 0  # end of the last raw token
+        self.broken: Span | None = None  # what the lexer (or a token's conversion) failed on
+        self.opened: Span | None = None  # the `{{`/`{%` of the construct being read
+        self.comment: Span | None = None  # the `{#` just read (the lexer reads a comment whole)
+
+    def _tokens(self) -> Iterator[Token]:
+        lexer = environment().lexer
+        raw = lexer.tokeniter(self.source, None)
+        while True:
+            try:
+                line, kind, value = next(raw)
+            except StopIteration:
+                return
+            except jinja2.TemplateSyntaxError:
+                if self.comment is not None:  # "Missing end of comment tag": the comment's opening
+                    self.broken = self.comment
+                else:
+                    start = _skip_blanks(self.source, self.pos)
+                    self.broken = Span(start, _skip_blanks(self.source, start, word=True))
+                raise
+            start = self.source.find(value, self.pos)
+            if start < 0:  # never: the lexer yields pieces of the source, in order
+                return
+            span = Span(start, start + len(value))
+            self.pos = span.end
+            if kind in ("variable_begin", "block_begin"):
+                self.opened = Span(start, start + 2)
+            elif kind in ("variable_end", "block_end"):
+                self.opened = None
+            self.comment = Span(start, start + 2) if kind == "comment_begin" else None
+            try:
+                tokens = list(lexer.wrap([(line, kind, value)]))
+            except jinja2.TemplateSyntaxError:  # a bad identifier or string escape
+                self.broken = span
+                raise
+            for token in tokens:
+                self.at[id(token)] = span
+                self.tokens.append(token)
+                yield token
+
+    def failure(self) -> Span | object | None:
+        """Parse the source: the span of the token that stopped the parser, ``_AT_END`` if it
+        stopped at the end of the template, None if it parses (or the token is not known)."""
+        parser = Parser(environment(), "")  # its own stream lexes eagerly: replaced below
+        try:
+            parser.stream = TokenStream(self._tokens(), None, None)
+            parser.parse()
+        except jinja2.TemplateSyntaxError:
+            if self.broken is not None:
+                return self.broken
+            current = parser.stream.current
+            return _AT_END if current.type == "eof" else self.at.get(id(current))
+        return None
+
+
+def _skip_blanks(source: str, pos: int, word: bool = False) -> int:
+    """The first character at or after ``pos`` that is not a blank; with ``word``, the end of
+    the run of non-blanks at ``pos`` (at least one character, within the source)."""
+    if not word:
+        return len(source) - len(source[pos:].lstrip(" \t\n")) if pos < len(source) else pos
+    m = re.compile(r"\S+").match(source, pos)
+    return m.end() if m else min(pos + 1, len(source))
+
+
+def _offending(text: str, index: LineIndex, line: int, message: str) -> tuple[Span | None, Span | None]:
+    """Where in ``text`` Jinja's syntax error is: the span of the token it stopped at and the
+    ``{{``/``{%`` of the construct it was reading. At the end of the template, that ``{{``/``{%``
+    itself (it was never closed). ``(None, None)`` when the token is not on ``line`` (the 1-based
+    line Jinja names) or cannot be found: the caller falls back to the line, never a wrong column."""
+    source = "\n".join(_LINE_BREAK.split(text))  # as Jinja's lexer reads it: same lines, columns
+    located = _Located(source)
+    try:
+        found = located.failure()
+    except (RecursionError, ValueError):  # too deep to re-parse: the line is the answer
+        return None, None
+    lines = LineIndex(source)
+    opened = None if located.opened is None else _moved(located.opened, lines, index)
+    if found is _AT_END:
+        return opened, None
+    if found is None:  # it parses: a compile-time error such as an unknown filter
+        found = _quoted_name(source, line, message)
+    if not isinstance(found, Span) or lines.position(found.start)[0] != line - 1:
+        return None, None
+    return _moved(found, lines, index), opened
+
+
+def _quoted_name(source: str, line: int, message: str) -> Span | None:
+    """For a compile-time error that quotes one name (``No filter named 'x'.``): that name, where
+    it occurs exactly once on the line."""
+    names = re.findall(r"'(\w+)'", message)
+    lines = source.split("\n")
+    if len(names) != 1 or not 0 < line <= len(lines):
+        return None
+    hits = [m.start() for m in re.finditer(rf"\b{re.escape(names[0])}\b", lines[line - 1])]
+    if len(hits) != 1:
+        return None
+    start = sum(len(row) + 1 for row in lines[: line - 1]) + hits[0]
+    return Span(start, start + len(names[0]))
+
+
+def _moved(span: Span, source: LineIndex, text: LineIndex) -> Span:
+    """A span of the newline-normalised source, in the original text (lines and columns agree)."""
+    return Span(text.offset(*source.position(span.start)), text.offset(*source.position(span.end)))
 
 
 def compile_error(
