@@ -10,6 +10,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from lsprotocol import types as lsp
+from pygls.exceptions import JsonRpcException
 
 from rocm_lsp.core.diagnostics import Diagnostic, Severity
 from rocm_lsp.core.text import LineIndex, Span
@@ -19,6 +20,8 @@ if TYPE_CHECKING:  # the feature modules import these lazily, off the start-up p
     from rocm_lsp.core.features.hover import Hover
     from rocm_lsp.core.features.inlay import InlayHint
     from rocm_lsp.core.features.navigation import Symbol
+    from rocm_lsp.core.features.symbols import Edit as RenameEdit
+    from rocm_lsp.core.features.symbols import Fold, Highlight
 
 SOURCE = "rocm-lsp"
 _SEVERITY = {
@@ -221,3 +224,33 @@ def show_document(uri: str) -> lsp.ShowDocumentParams:
 def configuration_request(section: str) -> lsp.ConfigurationParams:
     """``workspace/configuration`` for one settings ``section``."""
     return lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=section)])
+
+
+def rename_edit(
+    edits: Iterable[RenameEdit], pos: Positions, uri: str, version: int | None
+) -> lsp.WorkspaceEdit:
+    """A rename in one document: ``documentChanges`` for ``version`` when the client takes them
+    (``version`` given), else ``changes``."""
+    found = [lsp.TextEdit(pos.range(e.span), e.new_text) for e in edits]
+    if version is None:
+        return lsp.WorkspaceEdit(changes={uri: found})
+    document = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+    changes = [lsp.TextDocumentEdit(text_document=document, edits=list(found))]
+    return lsp.WorkspaceEdit(document_changes=changes)
+
+
+def request_failed(reason: str) -> JsonRpcException:
+    """The error that answers a request the server understood but will not do (a refused
+    rename): the client shows ``reason``."""
+    return JsonRpcException(message=reason, code=lsp.LSPErrorCodes.RequestFailed)
+
+
+def document_highlight(h: Highlight, pos: Positions) -> lsp.DocumentHighlight:
+    kind = lsp.DocumentHighlightKind.Write if h.kind == "write" else lsp.DocumentHighlightKind.Read
+    return lsp.DocumentHighlight(range=pos.range(h.span), kind=kind)
+
+
+def folding_range(f: Fold) -> lsp.FoldingRange:
+    """A fold in whole lines (core lines are the client's: both break at \\n, \\r\\n and \\r)."""
+    kind = {"comment": lsp.FoldingRangeKind.Comment, "header": lsp.FoldingRangeKind.Region}.get(f.kind)
+    return lsp.FoldingRange(start_line=f.start_line, end_line=f.end_line, kind=kind)

@@ -18,9 +18,13 @@ def register_all(server: RocmLanguageServer) -> None:
         definition,
         diagnostics,
         document_symbols,
+        folding,
+        highlight,
         hover,
         inlay_hints,
         preview,
+        references,
+        rename,
         signature_help,
         status_command,
     )
@@ -38,6 +42,10 @@ def register_all(server: RocmLanguageServer) -> None:
         signature_help,
         definition,
         document_symbols,
+        references,
+        highlight,
+        rename,
+        folding,
         status_command,
     ):
         module.register(server)
