@@ -298,3 +298,92 @@ def test_rl110_links_the_tag_left_open() -> None:
     assert [(text[r.span.start : r.span.end], r.message) for r in d.related] == [
         ("{%", "this {% is not closed with %} before the error")
     ]
+
+
+# -- did-you-mean, and one finding per mistake (#15) -------------------------------------------------
+
+
+def _only(name: str) -> tuple[str, str, str]:
+    """The one finding of a fixture: code, severity, message."""
+    (d,) = _analyze((FIXTURES / f"{name}.hip.jinja").read_text(encoding="utf-8")).diagnostics
+    return d.code, d.severity.label, d.message
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        (
+            "RL111_suggest_same_name_other_case",
+            "a is undefined: declare it in [nodes] (an IR node) or [vars] (any other value) in the header; "
+            "did you mean 'A'?",
+        ),
+        (
+            "RL111_suggest_close_name",
+            "Bb is undefined: declare it in [nodes] (an IR node) or [vars] (any other value) in the header; "
+            "did you mean 'B'?",
+        ),
+        (
+            "RL205_suggest_hook",
+            "kernel has no hook 'check_nul' in profile seed; its hooks are def_kernel, size, check_not_null, "
+            "arg_name; did you mean 'check_not_null'?",
+        ),
+        (
+            "RL207_suggest_parameter",
+            "def_kernel() has no parameter 'name_str'; its parameters are inputs, outputs, names_str, "
+            "input_reorder; did you mean 'names_str'?",
+        ),
+        (
+            "RL103_table_typo",
+            "unknown header table [node]; known tables: nodes, vars, shapes, bench; did you mean 'nodes'?",
+        ),
+        (
+            "RL106_suggest_profile",
+            "unknown profile 'rocm2.13'; known profiles: seed, rocm-2.13, rocm-2.15, rocm-2.14; did you mean "
+            "'rocm-2.13'?",
+        ),
+    ],
+)
+def test_suggestion_text(name: str, message: str) -> None:
+    assert _only(name)[2] == message
+
+
+@pytest.mark.parametrize(
+    ("name", "code", "message"),
+    [
+        (
+            "RL101_missing_comma_hides_names",
+            "RL101",
+            "header is not valid TOML: Unclosed inline table (header line 7); until it is fixed, A and B are "
+            "undefined",
+        ),
+        (
+            "RL101_inline_table_split_hides_names",
+            "RL101",
+            "header is not valid TOML: Invalid initial character for a key part (header line 5); until it is "
+            "fixed, A and B are undefined",
+        ),
+        (
+            "RL103_table_typo_hides_names",
+            "RL103",
+            "unknown header table [node]; known tables: nodes, vars, shapes, bench; until it is fixed, "
+            "A and B are undefined; did you mean 'nodes'?",
+        ),
+    ],
+)
+def test_a_header_error_that_hides_names_is_the_one_error(name: str, code: str, message: str) -> None:
+    """It says which names it leaves undefined, as an error (RL103 is otherwise a warning)."""
+    assert _only(name) == (code, "error", message)
+
+
+def test_a_header_error_that_hides_no_used_name_keeps_its_severity() -> None:
+    assert _only("RL103_table_typo")[1] == "warning"
+
+
+@pytest.mark.parametrize(
+    ("dtype", "hint"),
+    [("flaot16", "; did you mean 'float16'?"), ("Float32", "; did you mean 'float32'?"), ("fp8", "")],
+)
+def test_unknown_dtype_suggests_the_closest_name(dtype: str, hint: str) -> None:
+    text = f'{{#- rocm-lsp\n[nodes]\nX = {{ dtype = "{dtype}", size = [4] }}\n-#}}\n{{{{ X }}}}\n'
+    (d,) = _analyze(text).diagnostics
+    assert d.code == "RL104" and d.message.endswith("such as float16, bfloat16, float32, int8" + hint)

@@ -18,6 +18,7 @@ from rocm_lsp.core.suggest import close_match, did_you_mean
         ("float61", ["float16", "bfloat16", "float32"], "float16"),
         ("xyz", ["def_kernel", "size"], None),
         ("A", ["A"], None),
+        ("rocm-2.12", ["seed", "rocm-2.13", "rocm-2.15", "rocm-2.14"], None),  # a tie: no guess
     ],
 )
 def test_close_match(word: str, known: list[str], expected: str | None) -> None:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field, replace
 
 import jinja2
 
-from rocm_lsp.core.diagnostics import Diagnostic, Related, make
+from rocm_lsp.core.diagnostics import Diagnostic, Related, Severity, make
 from rocm_lsp.core.engine import hook_checks
 from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout
 from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
@@ -35,6 +35,7 @@ from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile
 from rocm_lsp.core.model.symbolic import SizeOverflowError
 from rocm_lsp.core.rules.finding import Locator
+from rocm_lsp.core.suggest import close_match, did_you_mean
 from rocm_lsp.core.text import LineIndex, Span
 
 # Jinja's parser and Python's compile() cannot be interrupted, and cost ~0.1 ms per ``{{``/``{%``
@@ -59,6 +60,10 @@ class Analysis:
     template: jinja2.Template | None = None
     profile_reason: str = ""  # why this profile: the setting, the header, or the default
     shapes_render: Rendered | None = None  # the render with [shapes] substituted, if any
+    # The finding that stopped the render (with ``rendered``) or kept the template from
+    # compiling (without): the root cause as reported, e.g. the header error that left a name
+    # undefined rather than the render's "X is undefined here". None after a complete render.
+    stopped: Diagnostic | None = None
 
     def calls_at(self, site: HookSite, concrete: bool = False) -> list[HookCall]:
         """The executed calls of a hook site (several inside a loop, none in a dead branch).
@@ -146,22 +151,29 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
                 Span(0, min(len(text), index.line_span(0).end)),
             )
         )
+    stopper: Diagnostic | None = None  # what stops the render, as found (see Analysis.stopped)
     try:
         analysis = replace(analysis, ast=parse(text, analysis.outline)[0])
     except jinja2.TemplateSyntaxError as exc:
-        found = syntax_error(text, index, exc)
-        if not (header.span is not None and found.span.start == header.span.start and header.unclosed):
-            diags.append(found)  # (an unclosed header is the comment Jinja cannot close: RL101 says it)
+        stopper = syntax_error(text, index, exc)
+        if header.unclosed and header.span is not None and stopper.span.start == header.span.start:
+            stopper = header.diagnostics[-1]  # the comment Jinja cannot close: RL101 says it
+        else:
+            diags.append(stopper)
     except RecursionError:
-        diags.append(too_deep())
+        diags.append(stopper := too_deep())
     assert analysis.outline is not None
     diags.extend(hook_checks.check_sites(text, header, analysis.outline.sites, chosen))
     runtime: list[Diagnostic] = []
     if analysis.ast is not None:
+        compiled = len(diags)
         template, referenced = compile_checked(text, index, analysis.ast, diags)
+        stopper = next(iter(diags[compiled:]), stopper)
         if referenced is not None:
-            diags.extend(_undefined(analysis, referenced))
-            diags.extend(_unused_nodes(header, referenced))
+            undefined = _undefined(analysis, referenced)
+            blocked = {n: cause for n, cause in undefined.hidden.items() if n in header.blocked}
+            diags = _blame(diags, blocked) + undefined.findings
+            diags.extend(_unused_nodes(header, referenced | undefined.suggested))
         if template is not None:
             warm = needs_sympy(text)
             rendered = render(template, header, chosen, static, warm=warm)
@@ -171,42 +183,92 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             analysis = replace(
                 analysis, template=template, static=static, rendered=rendered, shapes_render=shapes_render
             )
-            runtime = _runtime(analysis)
-    return replace(analysis, diagnostics=_finish(analysis, diags, runtime))
+            runtime, stopper = _runtime(analysis)
+    kept, final = _finish(analysis, diags, runtime)
+    return replace(analysis, diagnostics=final, stopped=None if stopper is None else _reported(kept, stopper))
 
 
 # -- Jinja-level findings ---------------------------------------------------------------
 
 
-def _undefined(analysis: Analysis, referenced: set[str]) -> list[Diagnostic]:
+_SUGGESTION = "; did you mean "  # how core/suggest.did_you_mean's hint starts: it stays last
+
+
+@dataclass(frozen=True)
+class _Undefined:
+    findings: list[Diagnostic]  # RL111 per use of a name nothing declares
+    hidden: dict[str, Diagnostic]  # names used that a header error hides, by first use: its finding
+    suggested: set[str]  # declared names an RL111 suggests (a misspelt use is no unused node)
+
+
+def _undefined(analysis: Analysis, referenced: set[str]) -> _Undefined:
     header = analysis.header
     if not header.present:
-        return []  # RL108 says it once, at the top
+        return _Undefined([], {}, set())  # RL108 says it once, at the top
     # meta over-reports names set inside an {% if %} body; a name the template assigns
     # anywhere (set, for, with, macro) is the template's own, not an undefined variable.
-    assert analysis.ast is not None
-    missing = referenced - header.names - header.rejected - JINJA_GLOBALS - {"kernel"}
-    if missing:  # walking the AST is slow: only when there is something to explain
-        missing -= assigned_names(analysis.ast)
+    assert analysis.ast is not None and analysis.outline is not None
+    missing = referenced - header.names - JINJA_GLOBALS - {"kernel"}
+    assigned = assigned_names(analysis.ast) if missing else set()  # a slow walk: only when needed
+    missing -= assigned
+    causes = {**header.blocked, **header.rejected}
+    hidden = {
+        ref.name: causes[ref.name] for ref in analysis.outline.names if ref.name in missing & causes.keys()
+    }
+    missing -= causes.keys()
     out = []
     related: tuple[Related, ...] = ()
     if header.span is not None:
         related = (Related(header.span, "declare template variables in [nodes] or [vars]"),)
-    assert analysis.outline is not None
     scopes = loop_scopes(analysis.text) if missing else []
+    known = _known(header, assigned)
+    suggested: set[str] = set()
     for ref in analysis.outline.names:
-        if ref.name in missing and not any(
-            ref.name in names and span.contains(ref.span.start) for names, span in scopes
-        ):
-            out.append(
-                make(
-                    "RL111",
-                    f"{ref.name} is undefined: declare it in [nodes] (an IR node) or [vars] "
-                    "(any other value) in the header",
-                    ref.span,
-                    *related,
-                )
+        if ref.name not in missing:
+            continue
+        in_scope = [names for names, span in scopes if span.contains(ref.span.start)]
+        if any(ref.name in names for names in in_scope):
+            continue
+        candidates = known + sorted(set().union(*in_scope))
+        hint = did_you_mean(ref.name, candidates)
+        suggested.add(close_match(ref.name, candidates) or "")
+        out.append(
+            make(
+                "RL111",
+                f"{ref.name} is undefined: declare it in [nodes] (an IR node) or [vars] "
+                f"(any other value) in the header{hint}",
+                ref.span,
+                *related,
             )
+        )
+    return _Undefined(out, hidden, suggested)
+
+
+def _known(header: Header, assigned: set[str]) -> list[str]:
+    """The names an RL111 may suggest: declared, assigned by the template, and ``kernel`` (not
+    Jinja's globals: a forgotten ``names`` is no misspelt ``namespace``)."""
+    return [*sorted(header.names), *sorted(assigned), "kernel"]
+
+
+def _blame(diags: list[Diagnostic], hidden: dict[str, Diagnostic]) -> list[Diagnostic]:
+    """``diags`` with each header finding that hides names the template uses (``hidden``: name ->
+    finding, in order of first use) saying which, as an error whatever its code's usual severity:
+    those uses get no RL111 of their own."""
+    names: dict[int, list[str]] = {}
+    for name, cause in hidden.items():
+        names.setdefault(id(cause), []).append(name)
+    out = []
+    for d in diags:
+        found = names.get(id(d))
+        if found is None:
+            out.append(d)
+            continue
+        shown = found if len(found) <= 4 else [*found[:3], f"{len(found) - 3} more"]
+        listed = shown[0] if len(shown) == 1 else f"{', '.join(shown[:-1])} and {shown[-1]}"
+        verb = "is" if len(found) == 1 else "are"
+        head, hint, suggestion = d.message.partition(_SUGGESTION)
+        message = f"{head}; until it is fixed, {listed} {verb} undefined{hint}{suggestion}"
+        out.append(Diagnostic(d.code, Severity.ERROR, message, d.span, d.related))
     return out
 
 
@@ -221,7 +283,9 @@ def _unused_nodes(header: Header, referenced: set[str]) -> list[Diagnostic]:
 # -- render-time findings ---------------------------------------------------------------
 
 
-def _runtime(analysis: Analysis) -> list[Diagnostic]:
+def _runtime(analysis: Analysis) -> tuple[list[Diagnostic], Diagnostic | None]:
+    """The render's findings, and the one that stopped it (a header finding, already reported,
+    when the render stopped at a name that finding hides)."""
     rendered = analysis.rendered
     assert rendered is not None and analysis.outline is not None
     sites = {s.id: s for s in analysis.outline.sites}
@@ -230,14 +294,15 @@ def _runtime(analysis: Analysis) -> list[Diagnostic]:
         site = sites.get(call.site) if call.site is not None else None
         for note in call.notes:
             out.append(make(note.code, note.message, _locate(analysis, site, note.where)))
-    if rendered.failure is not None:
-        failure = _failure(analysis, rendered.failure, sites)
-        if failure is not None:
-            out.append(failure)
-    return out
+    if rendered.failure is None:
+        return out, None
+    failure = _failure(analysis, rendered.failure, sites)
+    if not any(failure is d for d in analysis.header.diagnostics):
+        out.append(failure)
+    return out, failure
 
 
-def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic | None:
+def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSite]) -> Diagnostic:
     exc = failure.error
     site = sites.get(failure.site) if failure.site is not None else None
     line_span = _line(analysis, failure.line)
@@ -283,12 +348,16 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
             )
         m = re.match(r"'(\w+)' is undefined", str(exc))
         if m:
-            if m.group(1) in analysis.header.rejected:
-                return None  # its header entry already has an error
+            name, header = m.group(1), analysis.header
+            cause = header.rejected.get(name) or header.blocked.get(name)
+            if cause is not None:
+                return cause  # the header finding that hides the name: it already says so
+            assert analysis.ast is not None
+            hint = did_you_mean(name, _known(header, assigned_names(analysis.ast)))
             return make(
                 "RL111",
-                f"{m.group(1)} is undefined here: declare it in [nodes] or [vars], or set it "
-                "before this line",
+                f"{name} is undefined here: declare it in [nodes] or [vars], or set it "
+                f"before this line{hint}",
                 line_span,
             )
         return make("RL112", f"render error: {exc}", line_span)
@@ -320,8 +389,12 @@ def _header_related(analysis: Analysis, exc: HookError) -> tuple[Related, ...]:
 # -- final shaping ------------------------------------------------------------------------
 
 
-def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]) -> list[Diagnostic]:
-    """Drop duplicates (a static finding wins over its render-time twin) and suppressions."""
+def _finish(
+    analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnostic]
+) -> tuple[list[Diagnostic], list[Diagnostic]]:
+    """One finding per mistake: drop render-time twins of static findings, and findings on an
+    undefined name (a hook rule that only fails because the name is undefined), then what
+    suppression comments silence. Returns what is kept before and after suppression."""
     suppressed = _suppressions(analysis)
     twins = [
         d
@@ -330,9 +403,26 @@ def _finish(analysis: Analysis, static: list[Diagnostic], runtime: list[Diagnost
         # without a header RL108 says it once; render-time RL111s would repeat it
         or (d.code == "RL111" and not analysis.header.present)
     ]
-    kept = [*static, *(d for d in runtime if not any(d is t for t in twins))]
+    undefined = [d.span for d in static if d.code == "RL111"]
+    kept = [
+        d
+        for d in (*static, *(d for d in runtime if not any(d is t for t in twins)))
+        if d.code == "RL111" or not any(_within(d.span, u) for u in undefined)
+    ]
     line = analysis.index.position
-    return dedupe(d for d in kept if d.code not in suppressed.get(line(d.span.start)[0], ()))
+    return kept, dedupe(d for d in kept if d.code not in suppressed.get(line(d.span.start)[0], ()))
+
+
+def _within(inner: Span, outer: Span) -> bool:
+    return outer.start <= inner.start and inner.end <= outer.end
+
+
+def _reported(kept: list[Diagnostic], found: Diagnostic) -> Diagnostic:
+    """The finding reported for ``found``: itself, the static twin (or amended header finding)
+    that stands for it, or the RL111 it follows from."""
+    same = (d for d in kept if d is found or d.code == found.code and overlaps(d.span, found.span))
+    cause = (d for d in kept if d.code == "RL111" and _within(found.span, d.span))
+    return next(same, None) or next(cause, found)
 
 
 def _suppressions(analysis: Analysis) -> dict[int, set[str]]:

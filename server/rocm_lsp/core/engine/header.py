@@ -20,12 +20,13 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from rocm_lsp.core.diagnostics import Diagnostic, make
+from rocm_lsp.core.diagnostics import Diagnostic, Severity, make
 from rocm_lsp.core.engine.structure import ByteOffsets
-from rocm_lsp.core.model.dtypes import canonical_dtype
+from rocm_lsp.core.model.dtypes import DTYPE_ALIASES, DTYPES, canonical_dtype
 from rocm_lsp.core.model.messages import shorten
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, all_names, canonical_profile
 from rocm_lsp.core.model.sizes import SizeExpr, SizeSyntaxError, parse_size
+from rocm_lsp.core.suggest import did_you_mean
 from rocm_lsp.core.text import LineIndex, Span
 
 if sys.version_info >= (3, 11):
@@ -35,6 +36,7 @@ else:  # pragma: no cover - Python 3.10
 
 DEFAULT_KERNEL_NAME = "KERNEL_NAME"
 TOP_LEVEL_KEYS = ("profile", "kernel_name", "runtime_args", "nodes", "vars", "shapes", "bench")
+TABLES = ("nodes", "vars", "shapes", "bench")
 NODE_KEYS = ("dtype", "size", "stride", "offset")
 BENCH_KEYS = ("reference", "rtol", "atol", "flops", "bytes")
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace"})
@@ -48,6 +50,7 @@ _KEY_TYPES = frozenset({"bare_key", "quoted_key", "dotted_key"})
 _CONTAINERS = frozenset({"array", "inline_table"})
 _MAX_DEPTH = 32  # parts of a recorded path; deeper values fall back to their parents' spans
 _PROFILE_LINE = re.compile(r"\s*profile\s*=\s*\"([\w.-]+)\"\s*(?:#.*)?$")
+_KEY_LINE = re.compile(r"^[ \t]*[\"']?([A-Za-z_]\w*)[\"']?[ \t]*=", re.M)  # `name =` starting a line
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,11 @@ class Header:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     valid_toml: bool = False
     unclosed: bool = False  # the header comment is never closed (RL101)
-    rejected: set[str] = field(default_factory=set)  # declared names whose entry had errors
+    # Names the header means to declare but does not, each with the finding that says why:
+    # ``rejected``, a [nodes] entry with an error (its message names the node); ``blocked``, a
+    # name an error hides (unreadable TOML, a misnamed table: the message does not name it).
+    rejected: dict[str, Diagnostic] = field(default_factory=dict)
+    blocked: dict[str, Diagnostic] = field(default_factory=dict)
 
     @property
     def names(self) -> set[str]:
@@ -309,9 +316,10 @@ class _Reader:
     def _span(self, node: Any) -> Span:
         return Span(self.start + self.offset(node.start_byte), self.start + self.offset(node.end_byte))
 
-    def _error(self, code: str, message: str, *path: str) -> None:
+    def _error(self, code: str, message: str, *path: str) -> Diagnostic:
         span = self.h.span_of(*path) or Span(self.start, self.start)
         self.h.diagnostics.append(make(code, message, span))
+        return self.h.diagnostics[-1]
 
     # -- reading -------------------------------------------------------------------------
     def read(self) -> None:
@@ -344,7 +352,7 @@ class _Reader:
                 message = _TOML_POS.sub(f"(header line {doc_line + 1})", message)
             else:
                 span = self.h.span or Span(0, 0)
-            self.h.diagnostics.append(make("RL101", f"header is not valid TOML: {message}", span))
+            self._block_all(make("RL101", f"header is not valid TOML: {message}", span))
             return
         except RecursionError:  # tomllib reads nested arrays and inline tables recursively
             self._unreadable("arrays or inline tables nest too deeply")
@@ -355,11 +363,7 @@ class _Reader:
         self.h.valid_toml = True
         for key in data:
             if key not in TOP_LEVEL_KEYS:
-                self._error(
-                    "RL103",
-                    f"unknown header key {key!r}; known keys: {', '.join(TOP_LEVEL_KEYS)}",
-                    key,
-                )
+                self._unknown_key(key, data[key])
         self._read_profile(data)
         self._read_kernel_name(data)
         self._read_runtime_args(data)
@@ -368,6 +372,22 @@ class _Reader:
         self._read_shapes(data.get("shapes", {}))
         self._read_bench(data.get("bench", {}))
         self._check_shapes_cover_symbols(data)
+
+    def _unknown_key(self, key: str, value: Any) -> None:
+        """RL103 for a top-level key the header does not know. The names it holds — a table's
+        keys, or the key itself (a node or variable written above every table) — are
+        declared nowhere: the finding hides them."""
+        if isinstance(value, dict):
+            message = f"unknown header table [{key}]; known tables: {', '.join(TABLES)}"
+            cause = self._error("RL103", message + did_you_mean(key, TABLES), key)
+            names = list(value)
+        else:
+            message = f"unknown header key {key!r}; known keys: {', '.join(TOP_LEVEL_KEYS)}"
+            cause = self._error("RL103", message + did_you_mean(key, TOP_LEVEL_KEYS), key)
+            names = [key]
+        for name in names:
+            if _IDENT.match(name) and name not in RESERVED:
+                self.h.blocked.setdefault(name, cause)
 
     def _recover_profile(self, body: str) -> None:
         """Keep a ``profile = "…"`` line above the first table when the rest is not valid TOML
@@ -383,16 +403,27 @@ class _Reader:
                 return
 
     def _unreadable(self, why: str) -> None:
-        self.h.diagnostics.append(
-            make("RL101", f"header is not valid TOML: {why}", self.h.span or Span(0, 0))
-        )
+        self._block_all(make("RL101", f"header is not valid TOML: {why}", self.h.span or Span(0, 0)))
+
+    def _block_all(self, cause: Diagnostic) -> None:
+        """Report an unreadable header: every name it seems to declare is hidden by ``cause`` —
+        the keys its syntax tree holds, and any ``name =`` that starts a line (error recovery
+        can lose the rest of a table)."""
+        self.h.diagnostics.append(cause)
+        seen = [path[-1] for path in self.h.spans if len(path) <= 2]
+        for name in seen + _KEY_LINE.findall(self.body):
+            if _IDENT.match(name) and name not in RESERVED and name not in TOP_LEVEL_KEYS:
+                self.h.blocked.setdefault(name, cause)
 
     def _read_profile(self, data: dict) -> None:
         profile = data.get("profile", DEFAULT_PROFILE)
         name = canonical_profile(profile)
         if name is None:
             known = ", ".join(all_names())
-            self._error("RL106", f"unknown profile {profile!r}; known profiles: {known}", "profile", "=")
+            hint = did_you_mean(profile, all_names()) if isinstance(profile, str) else ""
+            self._error(
+                "RL106", f"unknown profile {profile!r}; known profiles: {known}{hint}", "profile", "="
+            )
             return
         self.h.profile = name
         self.h.profile_declared = "profile" in data
@@ -463,27 +494,29 @@ class _Reader:
                 self.h.nodes[name] = NodeDecl(name, None, (), None, None, key_span)
                 continue
             if not isinstance(value, dict):
-                self._error(
+                self.h.rejected[name] = self._error(
                     "RL102",
                     f'node {name} must be "none" or a table like {{ dtype = "float16", size = [64, 32] }}',
                     "nodes",
                     name,
                     "=",
                 )
-                self.h.rejected.add(name)
                 continue
+            before = len(self.h.diagnostics)
             decl = self._read_node(name, value, key_span)
             if decl is not None:
                 self.h.nodes[name] = decl
-            else:
-                self.h.rejected.add(name)
+            else:  # the entry's first error says why the node does not exist
+                errors = (d for d in self.h.diagnostics[before:] if d.severity is Severity.ERROR)
+                self.h.rejected[name] = next(errors, self.h.diagnostics[-1])
 
     def _read_node(self, name: str, value: dict, key_span: Span) -> NodeDecl | None:
         for key in value:
             if key not in NODE_KEYS:
                 self._error(
                     "RL103",
-                    f"unknown key {key!r} in node {name}; known: {', '.join(NODE_KEYS)}",
+                    f"unknown key {key!r} in node {name}; known: {', '.join(NODE_KEYS)}"
+                    + did_you_mean(key, NODE_KEYS),
                     "nodes",
                     name,
                     key,
@@ -509,10 +542,12 @@ class _Reader:
             )
             ok = False
         elif dtype is None:
+            known = (*(d for d in DTYPES if d in PROFILES[self.h.profile].dtypes), *DTYPE_ALIASES)
             self._error(
                 "RL104",
                 f"unknown dtype {dtype_value!r} for node {name}; use a torch dtype name such "
-                "as float16, bfloat16, float32, int8",
+                "as float16, bfloat16, float32, int8"
+                + did_you_mean(dtype_value.removeprefix("torch."), known),
                 "nodes",
                 name,
                 "dtype",
@@ -618,7 +653,8 @@ class _Reader:
             if key not in BENCH_KEYS:
                 self._error(
                     "RL103",
-                    f"unknown [bench] key {key!r}; known: {', '.join(BENCH_KEYS)}",
+                    f"unknown [bench] key {key!r}; known: {', '.join(BENCH_KEYS)}"
+                    + did_you_mean(key, BENCH_KEYS),
                     "bench",
                     key,
                 )

@@ -45,7 +45,7 @@ def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile:
         out.extend(_place(f, site, spec) for f in binding.findings)
         bound = {name: site.arguments[i] for name, i in binding.bound}
         if site.hook == "def_kernel":
-            out.extend(_def_kernel(text, header, site, spec, bound, profile))
+            out.extend(_def_kernel(text, header, site, spec, bound, profile, binding.meant))
         elif site.hook == "size":
             out.extend(_size(header, site, spec, bound))
         for name, arg in bound.items():
@@ -110,7 +110,13 @@ def _resolve(header: Header, value: Value) -> Any:
 
 
 def _def_kernel(
-    text: str, header: Header, site: HookSite, spec: HookSpec, args: dict[str, Argument], profile: str
+    text: str,
+    header: Header,
+    site: HookSite,
+    spec: HookSpec,
+    args: dict[str, Argument],
+    profile: str,
+    meant: frozenset[str],
 ) -> Iterator[Diagnostic]:
     inputs, outputs = args.get("inputs"), args.get("outputs")
     n_in = len(inputs.value.items) if inputs and inputs.value.kind in ("list", "tuple") else None
@@ -118,7 +124,8 @@ def _def_kernel(
     names_arg = args.get("names_str")
     names_value = "" if names_arg is None else _resolve(header, names_arg.value)
     found: list[Finding] = []
-    if isinstance(names_value, str) and n_in is not None and n_out is not None:
+    misspelt = names_arg is None and "names_str" in meant  # its RL207 says so: no "no names_str"
+    if isinstance(names_value, str) and n_in is not None and n_out is not None and not misspelt:
         names = [x.strip() for x in names_value.strip().split(",")]
         arity = def_kernel.names_arity(names, n_in, n_out, omitted=names_arg is None)
         if arity is not None:

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from rocm_lsp.core.rules.finding import Finding, Locator, plural
+from rocm_lsp.core.suggest import close_match, did_you_mean
 
 
 @dataclass(frozen=True)
@@ -22,10 +23,13 @@ class Param:
 
 @dataclass(frozen=True)
 class Binding:
-    """Which argument (by position in the call) each parameter got, and what went wrong."""
+    """Which argument (by position in the call) each parameter got, and what went wrong;
+    ``meant``: the parameters a misspelt keyword was probably meant for (its RL207 suggests
+    them, so no other finding says they are missing)."""
 
     bound: tuple[tuple[str, int], ...]
     findings: tuple[Finding, ...]
+    meant: frozenset[str] = frozenset()
 
 
 def bind(
@@ -42,6 +46,7 @@ def bind(
     bound: list[tuple[str, int]] = []
     findings: list[Finding] = []
     seen: set[str] = set()
+    misspelt: list[str] = []
     position = 0
     for i, keyword in enumerate(keywords):
         if keyword is None:
@@ -59,7 +64,11 @@ def bind(
         else:
             name = keyword
             if name not in names:
-                hint = f" ({name} exists in {elsewhere[name]})" if elsewhere and name in elsewhere else ""
+                if elsewhere and name in elsewhere:
+                    hint = f" ({name} exists in {elsewhere[name]})"
+                else:
+                    hint = did_you_mean(name, names)
+                    misspelt.append(name)
                 findings.append(
                     Finding(
                         "RL207",
@@ -73,12 +82,14 @@ def bind(
             continue
         seen.add(name)
         bound.append((name, i))
+    unbound = [n for n in names if n not in seen]
+    meant = frozenset(m for m in (close_match(w, unbound) for w in misspelt) if m is not None)
     for param in params:
-        if param.required and param.name not in seen:
+        if param.required and param.name not in seen and param.name not in meant:
             findings.append(
                 Finding("RL206", f"{hook}() is missing the required argument {param.name!r} ({param.doc})")
             )
-    return Binding(tuple(bound), tuple(findings))
+    return Binding(tuple(bound), tuple(findings), meant)
 
 
 def rejected(hook: str, binding: Binding, python_message: str) -> Finding:

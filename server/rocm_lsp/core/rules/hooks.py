@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from rocm_lsp.core.rules.finding import Finding
+from rocm_lsp.core.suggest import did_you_mean
 
 
 def unknown_hook(
@@ -19,5 +20,7 @@ def unknown_hook(
             f"kernel.{hook} does not exist in profile {profile}; it exists in {', '.join(others)}{hint}",
         )
     return Finding(
-        "RL205", f"kernel has no hook {hook!r} in profile {profile}; its hooks are {', '.join(hooks)}"
+        "RL205",
+        f"kernel has no hook {hook!r} in profile {profile}; its hooks are {', '.join(hooks)}"
+        + did_you_mean(hook, hooks),
     )
