@@ -161,10 +161,8 @@ def _site_hover(analysis: Analysis, site: HookSite) -> Hover:
             parts.append(f"*… {more} more lines: {PREVIEW_HINT}.*")
     elif calls and calls[0].error is not None:
         parts.append(f"**Inductor raises here:** {calls[0].error.message}")
-    elif analysis.rendered is not None and analysis.rendered.failure is not None and not calls:
-        parts.append("*Not rendered: rendering stopped at an earlier error.*")
     else:
-        parts.append("*Not rendered with the header's values (a branch that is not taken).*")
+        parts.append(_not_rendered(analysis, site, calls))
     parts.append(f"`{spec.label()}` — {spec.doc}")
     if calls and result is not None:
         parts.extend(_explain(analysis, site, calls[0]))
@@ -178,6 +176,22 @@ def _site_hover(analysis: Analysis, site: HookSite) -> Hover:
             short, more = _cap(str(concrete[0].result))
             parts.append(f"With `[shapes]` ({values}):\n```cpp\n{short}\n```")
     return Hover("\n\n".join(parts), span)
+
+
+def _not_rendered(analysis: Analysis, site: HookSite, calls: list[HookCall]) -> str:
+    """Why a hook site shows no expansion: it returned None, else what stopped the render (or
+    kept the template from compiling), else the render completed and skipped it."""
+    failure = analysis.rendered.failure if analysis.rendered is not None else None
+    if failure is not None and failure.site == site.id:
+        calls = calls[:-1]  # the last call of the render raised (not a hook error: e.g. an undefined node)
+    if calls:
+        return "*Rendered: the hook returned `None` (Jinja prints `None`).*"
+    stopped = analysis.stopped
+    if stopped is not None:
+        line = analysis.index.position(stopped.span.start)[0] + 1
+        what = "Not rendered" if analysis.rendered is not None else "No render"
+        return f"*{what}:* {stopped.code} {stopped.message} (line {line})"
+    return "*Not rendered with the header's values (a branch that is not taken).*"
 
 
 def _explain(analysis: Analysis, site: HookSite, call: HookCall) -> list[str]:
