@@ -221,8 +221,10 @@ class RocmLanguageServer(LanguageServer):
             python = analyze_python(text, choice.name, reader, choice.reason)
             return PythonSnapshot(uri, version, Positions(LineIndex(text), self.encoding()), python)
         from rocm_lsp.core.engine.analysis import analyze  # heavy (jinja2, tree-sitter): not on start-up
+        from rocm_lsp.core.features.symbols import scopes_of
 
         analysis = analyze(text, profile)
+        scopes_of(analysis)  # the Jinja scope scan (up to ~1 s on huge files) here, not on the loop
         return TemplateSnapshot(uri, version, Positions(LineIndex(text), self.encoding()), analysis)
 
     def current(self, snapshot: Snapshot) -> bool:
