@@ -129,3 +129,17 @@ def test_suppression_example_silences_its_code() -> None:
     code = re.search(r"ignore\[(RL\d{3})\]", example).group(1)
     assert code in [d.code for d in analyze(header + example.replace("{# rocm-lsp", "{# x")).diagnostics]
     assert code not in [d.code for d in analyze(header + example).diagnostics]
+
+
+def test_fixes_table_is_what_the_fixes_offer() -> None:
+    """The table of the ``## Fixes`` section lists each code ``fixes.FIXABLE`` has, with its safety."""
+    from rocm_lsp.core.features.fixes import FIXABLE
+
+    text = DOCS.read_text(encoding="utf-8")
+    start = text.index("\n## Fixes\n")
+    section = text[start : text.index("\n## ", start + 1)]
+    rows = re.findall(r"^\| `(RL\d{3})` \| .* \| (yes|no) \|$", section, re.M)
+    assert dict(rows) == {code: "yes" if safe else "no" for code, safe in FIXABLE.items()}
+    assert [code for code, _ in rows] == sorted(FIXABLE)
+    for flag in ("--fix", "--unsafe-fixes", "--diff", "source.fixAll.rocm-lsp"):
+        assert flag in section

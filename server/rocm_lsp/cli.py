@@ -22,10 +22,14 @@ from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
 # analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
-FORMAT_NAMES = ("concise", "github", "json", "sarif")
+FORMAT_NAMES = ("concise", "full", "github", "json", "sarif")
 
 EXIT_CLEAN, EXIT_FINDINGS, EXIT_USAGE = 0, 1, 2
-OUTPUT_HELP = "concise (default; findings on stdout, summary on stderr), github, json or sarif"
+OUTPUT_HELP = (
+    "concise (default; findings on stdout, summary on stderr), full (with the source and the fix), "
+    "github, json or sarif"
+)
+MAX_FIX_PASSES = 5  # check --fix: analyse and fix again until nothing changes, at most this often
 TEMPLATE_HELP = f"the template (*{TEMPLATE_SUFFIX})"
 
 
@@ -58,6 +62,20 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
     check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
+    check.add_argument(
+        "--fix", action="store_true", help="apply safe fixes to templates, then report what remains"
+    )
+    check.add_argument(
+        "--unsafe-fixes", action="store_true", help="with --fix or --diff: apply unsafe fixes too"
+    )
+    check.add_argument(
+        "--diff",
+        action="store_true",
+        help="print the fixes as a unified diff instead of writing them (exit 1 if there are any)",
+    )
+    check.add_argument(
+        "--statistics", action="store_true", help="print how often each code occurs instead of the findings"
+    )
 
     render = sub.add_parser("render", help="write the rendered C++ to stdout, byte for byte")
     render.add_argument("file", type=Path, help=TEMPLATE_HELP)
@@ -381,16 +399,29 @@ def _check(args: argparse.Namespace) -> int:
     cache = None
     if not args.no_cache:
         cache = CheckCache(default_dir(project_root(Path.cwd())), owned_from=cache_base())
-    reports = [check_file(path, settings, cache) for path in discover(args.paths)]
+    paths = list(discover(args.paths))
+    if args.diff:
+        return _diff(paths, settings, args.unsafe_fixes)
+    fixed = _fix(paths, settings, args.unsafe_fixes) if args.fix else 0
+    reports = [check_file(path, settings, cache) for path in paths]
     if not reports:
         where = ", ".join(printable(p) for p in args.paths)
         print(f"rocm-lsp: warning: no templates found under {where}", file=sys.stderr)
     if cache is not None and cache.warning:
         print(f"rocm-lsp: warning: {printable(cache.warning)}", file=sys.stderr)
-    sys.stdout.write(FORMATS[args.output_format](reports))
+    if args.statistics:
+        sys.stdout.write(_statistics(reports, args.output_format == "json"))
+    elif args.output_format == "full":
+        from rocm_lsp.report_formats import full
+
+        sys.stdout.write(full(reports, _fix_titles(reports, settings)))
+    else:
+        sys.stdout.write(FORMATS[args.output_format](reports))
     found = [d for r in reports for d in r.diagnostics]
     failing = [d for d in found if d.severity >= settings.fail_on]
-    if args.output_format == "concise":
+    if fixed and args.output_format in ("concise", "full"):
+        print(f"Fixed {fixed} finding{'s' if fixed != 1 else ''}.", file=sys.stderr)
+    if args.output_format in ("concise", "full"):
         if found:
             counts = {s: sum(d.severity is s for d in found) for s in Severity}
             summary = ", ".join(
@@ -406,3 +437,133 @@ def _check(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_FINDINGS if failing else EXIT_CLEAN
+
+
+# -- check --fix, --diff, --statistics, full -------------------------------------------------
+
+
+def _fixed_text(text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
+    """``text`` with its fixes applied (``core.features.fixes.fix_all``), analysed and fixed
+    again until nothing changes (at most ``MAX_FIX_PASSES`` times), and how many findings the
+    fixes resolved. Only the findings ``settings`` selects are fixed."""
+    from rocm_lsp.core.engine.analysis import analyze
+    from rocm_lsp.core.features.fixes import fix_all
+
+    count = 0
+    for _ in range(MAX_FIX_PASSES):
+        analysis = analyze(text, settings.profile)
+        fixed = fix_all(analysis, settings.filter(analysis.diagnostics), unsafe)
+        if not fixed.fixes or fixed.text == text:
+            break
+        text, count = fixed.text, count + fixed.findings
+    return text, count
+
+
+def _fixable(paths: list[Path]) -> list[tuple[Path, str]]:
+    """The templates among ``paths`` that can be read, with their text (``check_file``
+    reports the others)."""
+    from rocm_lsp.core.workspace.files import read_text_file
+
+    out = []
+    for path in paths:
+        if not path.name.endswith(TEMPLATE_SUFFIX):
+            continue  # Python modules: their templates are string literals, fixed by hand
+        try:
+            text, _ = read_text_file(path)
+        except OSError:
+            continue
+        if text is not None:
+            out.append((path, text))
+    return out
+
+
+def _fix(paths: list[Path], settings: Settings, unsafe: bool) -> int:
+    """Apply the fixes to the files (atomically, keeping the file's mode); the findings fixed."""
+    import os
+
+    from rocm_lsp.core.workspace.files import atomic_write_text
+    from rocm_lsp.report_formats import printable
+
+    total = 0
+    for path, text in _fixable(paths):
+        new, count = _fixed_text(text, settings, unsafe)
+        if new == text:
+            continue
+        target = path.resolve()  # through a link, as an editor saves
+        try:
+            mode = target.stat().st_mode & 0o7777
+            atomic_write_text(target, new)
+            os.chmod(target, mode)
+        except OSError as exc:
+            print(f"rocm-lsp: cannot write {printable(path)}: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        total += count
+    return total
+
+
+def _diff(paths: list[Path], settings: Settings, unsafe: bool) -> int:
+    """``check --diff``: the fixes as a unified diff on stdout; exit 1 if there are any."""
+    import difflib
+    import re
+
+    from rocm_lsp.report_formats import printable
+
+    def lines(text: str) -> list[str]:
+        found = re.findall(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+$", text)
+        if found and not found[-1].endswith(("\n", "\r")):
+            found[-1] += "\n\\ No newline at end of file\n"
+        return found
+
+    total = files = 0
+    for path, text in _fixable(paths):
+        new, count = _fixed_text(text, settings, unsafe)
+        if new == text:
+            continue
+        name = printable(path)
+        diff = "".join(difflib.unified_diff(lines(text), lines(new), f"a/{name}", f"b/{name}"))
+        sys.stdout.buffer.write(diff.encode("utf-8", "surrogateescape"))
+        total, files = total + count, files + 1
+    sys.stdout.flush()
+    if files:
+        s = "s" if total != 1 else ""
+        print(f"Would fix {total} finding{s} in {files} file{'s' if files != 1 else ''}.", file=sys.stderr)
+        return EXIT_FINDINGS
+    print("No fixes available.", file=sys.stderr)
+    return EXIT_CLEAN
+
+
+def _fix_titles(reports: list, settings: Settings) -> dict:
+    """For ``--output-format full``: (path, code, start, end) -> the title of the finding's first
+    fix (the one ``--fix``, with ``--unsafe-fixes`` where it is unsafe, would apply)."""
+    from rocm_lsp.core.engine.analysis import analyze
+    from rocm_lsp.core.features.fixes import fixes_for
+
+    titles = {}
+    for report in reports:
+        if not report.diagnostics or not report.path.name.endswith(TEMPLATE_SUFFIX):
+            continue
+        analysis = analyze(report.index.text, settings.profile)
+        for d in report.diagnostics:
+            fix = next((f for f in fixes_for(analysis, d) if not f.suppression), None)
+            if fix is not None:
+                unsafe = "" if fix.safe else " (unsafe)"
+                titles[(report.path, d.code, d.span.start, d.span.end)] = fix.title + unsafe
+    return titles
+
+
+def _statistics(reports: list, as_json: bool) -> str:
+    """``check --statistics``: each code's count and title, most frequent first."""
+    import json
+    from collections import Counter
+
+    from rocm_lsp.core.diagnostics import RULES
+    from rocm_lsp.report_formats import printable
+
+    counts = Counter(str(d.code) for r in reports for d in r.diagnostics)
+    rows = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    titles = {code: RULES[code].title if code in RULES else "unregistered code" for code in counts}
+    if as_json:
+        records = [{"code": code, "title": titles[code], "count": n} for code, n in rows]
+        return json.dumps(records, indent=2) + "\n"
+    width = max((len(str(n)) for _, n in rows), default=1)
+    return "".join(f"{n:>{width}}\t{printable(code)}\t{titles[code]}\n" for code, n in rows)

@@ -1,4 +1,5 @@
-"""Output formats of ``rocm-lsp check``: concise, json (ruff's fields), github, sarif.
+"""Output formats of ``rocm-lsp check``: concise, full (with the source and the fix, as ruff's),
+json (ruff's fields), github, sarif.
 
 Messages quote template text, which may hold terminal control sequences (an ESC that clears
 the screen, a CR that overwrites the line with "All checks passed"): text formats pass every
@@ -8,7 +9,8 @@ path and message through ``printable``; json and sarif escape them as JSON does.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from rocm_lsp import __version__
@@ -62,15 +64,15 @@ def _severity(d: Diagnostic) -> Severity:
         return Severity.ERROR
 
 
+def _headline(report: FileReport, d: Diagnostic) -> str:
+    """``path:row:col: CODE message`` on one line (concise's line, full's first)."""
+    row, col, _, _ = _rows(report, d)
+    message = printable(str(d.message).replace("\n", " "))
+    return f"{printable(report.path)}:{row}:{col}: {printable(d.code)} {message}"
+
+
 def concise(reports: list[FileReport]) -> str:
-    lines = []
-    for report in reports:
-        path = printable(report.path)
-        for d in report.diagnostics:
-            row, col, _, _ = _rows(report, d)
-            message = printable(str(d.message).replace("\n", " "))
-            lines.append(f"{path}:{row}:{col}: {printable(d.code)} {message}")
-    return "".join(f"{line}\n" for line in lines)
+    return "".join(f"{_headline(report, d)}\n" for report in reports for d in report.diagnostics)
 
 
 def json_records(reports: list[FileReport]) -> list[dict]:
@@ -173,8 +175,67 @@ def sarif(reports: list[FileReport]) -> str:
     return json.dumps(doc, indent=2) + "\n"
 
 
+MAX_SHOWN_LINES = 6  # `full` shows at most this many source lines of one finding (first and last ones)
+
+
+def _shown(char: str) -> str:
+    """How ``full`` shows one character of a source line (tabs as 4 spaces, controls escaped)."""
+    return "    " if char == "\t" else printable(char)
+
+
+def _excerpt(report: FileReport, d: Diagnostic) -> list[str]:
+    """The source lines of a finding, each with ``^`` under the part of it that the finding covers."""
+    index = report.index
+    try:
+        first, _ = index.position(d.span.start)
+        last, _ = index.position(max(d.span.end, d.span.start))
+    except Exception:  # noqa: BLE001 - a malformed finding is still reported, without source
+        return []
+    if d.span.end > d.span.start and last > first and index.position(d.span.end)[1] == 0:
+        last -= 1  # a span ending at a line break: the next line is not part of it
+    numbers = list(range(first, last + 1))
+    if len(numbers) > MAX_SHOWN_LINES:
+        half = MAX_SHOWN_LINES // 2
+        numbers = numbers[:half] + [-1] + numbers[-half:]
+    width = len(str(last + 1))
+    out = [f"{'':>{width}} |"]
+    for number in numbers:
+        if number < 0:
+            out.append(f"{'...':>{width}} |")
+            continue
+        line = index.line_span(number)
+        source = index.text[line.start : line.end]
+        start = max(d.span.start, line.start) - line.start
+        end = min(max(d.span.end, d.span.start), line.end) - line.start
+        before = "".join(_shown(c) for c in source[:start])
+        marks = "^" * max(1, len("".join(_shown(c) for c in source[start:end])))
+        if d.span.end > d.span.start and end <= start and number != first:
+            marks = ""  # the span only reaches the start of this line
+        out.append(f"{number + 1:>{width}} | {''.join(_shown(c) for c in source)}".rstrip())
+        if marks:
+            out.append(f"{'':>{width}} | {' ' * len(before)}{marks}")
+    out.append(f"{'':>{width}} |")
+    return out
+
+
+def full(reports: list[FileReport], fixes: Mapping[tuple[Path, str, int, int], str] | None = None) -> str:
+    """Like ruff's ``full``: ``path:row:col: CODE message``, the source lines with ``^`` under the
+    finding, ``help: <fix>`` where ``fixes`` (``(path, code, start, end)`` -> the fix's title)
+    has one, and a blank line after each finding."""
+    blocks = []
+    for report in reports:
+        for d in report.diagnostics:
+            lines = [_headline(report, d), *_excerpt(report, d)]
+            title = (fixes or {}).get((report.path, str(d.code), d.span.start, d.span.end))
+            if title:
+                lines.append(f"help: {printable(title)}")
+            blocks.append("".join(f"{line}\n" for line in lines))
+    return "\n".join(blocks) + ("\n" if blocks else "")
+
+
 FORMATS: dict[str, Callable[[list[FileReport]], str]] = {
     "concise": concise,
+    "full": full,
     "json": as_json,
     "github": github,
     "sarif": sarif,

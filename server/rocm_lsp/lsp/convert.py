@@ -1,5 +1,5 @@
 """The one module that builds LSP types: spans <-> ranges (with the negotiated position
-encoding), core diagnostics, hovers, hints, completions, symbols, code lenses and the
+encoding), core diagnostics, hovers, hints, completions, symbols, code lenses, code actions and the
 server's messages, requests and reports -> lsprotocol. The feature modules pass domain
 data in (spans, core findings, titles, command ids) and return what comes out
 (``tests/test_architecture.py`` holds the rule)."""
@@ -17,6 +17,7 @@ from rocm_lsp.core.text import LineIndex, Span
 
 if TYPE_CHECKING:  # the feature modules import these lazily, off the start-up path
     from rocm_lsp.core.features.completion import Completion, SignatureHelp
+    from rocm_lsp.core.features.fixes import Edit, Fix
     from rocm_lsp.core.features.hover import Hover
     from rocm_lsp.core.features.inlay import InlayHint
     from rocm_lsp.core.features.navigation import Symbol
@@ -224,6 +225,41 @@ def show_document(uri: str) -> lsp.ShowDocumentParams:
 def configuration_request(section: str) -> lsp.ConfigurationParams:
     """``workspace/configuration`` for one settings ``section``."""
     return lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=section)])
+
+
+def text_edits(edits: Iterable[Edit], pos: Positions) -> list[lsp.TextEdit]:
+    """Core edits (spans of the analysed text) as LSP text edits, in the negotiated encoding."""
+    return [lsp.TextEdit(pos.range(e.span), e.new_text) for e in edits]
+
+
+def workspace_edit(edits: Iterable[Edit], pos: Positions, uri: str, version: int | None) -> lsp.WorkspaceEdit:
+    """Edits of one document: ``documentChanges`` tied to ``version`` (a client that supports
+    them refuses to apply them to another version), else plain ``changes`` (``version`` None)."""
+    found = text_edits(edits, pos)
+    if version is None:
+        return lsp.WorkspaceEdit(changes={uri: found})
+    document = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
+    return lsp.WorkspaceEdit(
+        document_changes=[lsp.TextDocumentEdit(text_document=document, edits=list(found))]
+    )
+
+
+def code_action(fix: Fix, found: Diagnostic, pos: Positions, uri: str, version: int | None) -> lsp.CodeAction:
+    """A ``quickfix`` for one finding (``found``, attached as the client's diagnostic)."""
+    return lsp.CodeAction(
+        title=fix.title,
+        kind=lsp.CodeActionKind.QuickFix,
+        diagnostics=[diagnostic(found, pos, uri)],
+        is_preferred=fix.preferred or None,
+        edit=workspace_edit(fix.edits, pos, uri, version),
+    )
+
+
+def fix_all_action(
+    title: str, kind: str, edits: Iterable[Edit], pos: Positions, uri: str, version: int | None
+) -> lsp.CodeAction:
+    """A source action (``source.fixAll.rocm-lsp``) that applies many fixes at once."""
+    return lsp.CodeAction(title=title, kind=kind, edit=workspace_edit(edits, pos, uri, version))
 
 
 def rename_edit(

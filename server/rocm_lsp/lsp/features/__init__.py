@@ -11,6 +11,7 @@ if TYPE_CHECKING:
 def register_all(server: RocmLanguageServer) -> None:
     from rocm_lsp.lsp.features import (
         benchmark_command,
+        code_actions,
         code_lens,
         compile_command,
         completion,
@@ -46,6 +47,7 @@ def register_all(server: RocmLanguageServer) -> None:
         highlight,
         rename,
         folding,
+        code_actions,
         status_command,
     ):
         module.register(server)
