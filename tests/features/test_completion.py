@@ -382,3 +382,13 @@ def test_nothing_after_a_header_value() -> None:
 kernel_name = "copy" $0
 -#}
 """) == snapshot([])
+
+
+def test_nothing_is_offered_inside_a_comment() -> None:
+    assert offered("""\
+{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [4] }
+-#}
+{# call kernel.$0 later #}
+""") == snapshot([])

@@ -70,13 +70,14 @@ BLOCK = 128
 """) == snapshot("«BLOCK» = 128")
 
 
-def test_a_set_variable_has_no_definition_yet() -> None:
+def test_a_set_variable_is_defined_by_its_last_assignment_before_the_use() -> None:
     assert definition("""\
 {#- rocm-lsp
 -#}
 {% set N = 4 %}
+{% set N = N + 1 %}
 {{ N$0 }}
-""") == snapshot(None)
+""") == snapshot("{% set «N» = N + 1 %}")
 
 
 def test_the_kernel_has_no_definition() -> None:
@@ -163,7 +164,7 @@ def test_no_header_no_symbols() -> None:
     assert outline("{{ 1 + 1 }}\n") == snapshot([])
 
 
-def test_macros_are_not_symbols_yet() -> None:
+def test_macros_are_symbols() -> None:
     assert outline("""\
 {#- rocm-lsp
 [vars]
@@ -171,7 +172,13 @@ N = 2
 -#}
 {% macro tile(k) %}{{ k * N }}{% endmacro %}
 {{ tile(3) }}
-""") == snapshot(["namespace vars ([vars]): [«vars»]", "  constant N ([vars]): «N» = 2"])
+""") == snapshot(
+        [
+            "function tile (macro): {% macro «tile»(k) %}{{ k * N }}{% endmacro %}",
+            "namespace vars ([vars]): [«vars»]",
+            "  constant N ([vars]): «N» = 2",
+        ]
+    )
 
 
 def test_a_node_symbol_spans_its_line() -> None:

@@ -58,6 +58,8 @@ def completions_at(analysis: Analysis, offset: int) -> list[Completion]:
     start = offset - (len(word.group(1)) if word else 0)
     if header.span is not None and header.span.start < offset <= header.span.end:
         return _header_completions(analysis, offset, start)
+    if _in_comment(text, offset):
+        return []
     m = _KERNEL_DOT.search(before)
     profile = PROFILES[analysis.profile]
     if m:
@@ -91,6 +93,11 @@ def _in_jinja(text: str, offset: int) -> bool:
     opened = max(text.rfind("{{", 0, offset), text.rfind("{%", 0, offset))
     closed = max(text.rfind("}}", 0, offset), text.rfind("%}", 0, offset))
     return opened > closed
+
+
+def _in_comment(text: str, offset: int) -> bool:
+    """Whether ``offset`` is inside a ``{# … #}`` comment (by the nearest delimiters)."""
+    return text.rfind("{#", 0, offset) > text.rfind("#}", 0, offset)
 
 
 def _in_node_list(before: str) -> bool:

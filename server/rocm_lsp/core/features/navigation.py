@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from rocm_lsp.core.engine.analysis import Analysis
-from rocm_lsp.core.text import Span
+from rocm_lsp.core.features.symbols import highlights
+from rocm_lsp.core.text import Span, blank_comments
 
 
 @dataclass(frozen=True)
@@ -19,18 +21,19 @@ class Symbol:
 
 
 def definition_at(analysis: Analysis, offset: int) -> Span | None:
-    """The header entry that declares the variable at ``offset``."""
+    """Where the name at ``offset`` is declared: its header entry, else the last assignment
+    (``{% set %}``, a loop or ``with`` target) before it in its scope."""
     if analysis.outline is None:
         return None
     ref = analysis.outline.name_at(offset)
-    if ref is None:
-        return None
     header = analysis.header
-    if ref.name in header.nodes:
+    if ref is not None and ref.name in header.nodes:
         return header.nodes[ref.name].key_span
-    if ref.name in header.vars:
+    if ref is not None and ref.name in header.vars:
         return header.span_of("vars", ref.name)
-    return None
+    writes = [h.span for h in highlights(analysis, offset) if h.kind == "write"]
+    before = [s for s in writes if s.start <= offset]
+    return before[-1] if before else (writes[0] if writes else None)
 
 
 def document_symbols(analysis: Analysis) -> list[Symbol]:
@@ -48,6 +51,7 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
                         site.name_span,
                     )
                 )
+    out.extend(_macros(analysis))
     if header.span is not None:
         nodes = tuple(
             Symbol(name, "variable", "none" if d.is_none else f"{d.dtype} [{', '.join(map(str, d.size))}]",
@@ -65,6 +69,21 @@ def document_symbols(analysis: Analysis) -> list[Symbol]:
         if variables:
             table = header.span_of("vars") or header.span
             out.append(Symbol("vars", "namespace", "[vars]", header.span, table, variables))
+    return out
+
+
+_MACRO = re.compile(r"\{%[-+]?\s*macro\s+([A-Za-z_]\w*)\s*\(")
+_END_MACRO = re.compile(r"\{%[-+]?\s*endmacro\b[^%]*%\}")
+
+
+def _macros(analysis: Analysis) -> list[Symbol]:
+    """``{% macro name(…) %}…{% endmacro %}`` blocks (comments ignored)."""
+    text = blank_comments(analysis.text)
+    out = []
+    for m in _MACRO.finditer(text):
+        end = _END_MACRO.search(text, m.end())
+        span = Span(m.start(), end.end() if end else len(text))
+        out.append(Symbol(m.group(1), "function", "macro", span, Span(m.start(1), m.end(1))))
     return out
 
 
