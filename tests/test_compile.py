@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 
 from cli_support import REPO, run_cli
+from rocm_lsp.core.workspace.config import GpuSettings
+from rocm_lsp.gpu.build import build
 from rocm_lsp.gpu.compile import amd_only_reason, compile_source, parse_messages, parse_resources
 from rocm_lsp.gpu.toolchain import Toolchain
 
@@ -44,6 +46,33 @@ def test_parse_nvcc_and_clang_messages() -> None:
         ("k.hip.jinja", 7, 5, "error"),
     ]
     assert msgs[0].message == 'identifier "undeclared" is undefined'
+
+
+def test_parse_the_printed_line_and_caret() -> None:
+    out = (
+        't.hip.jinja(6): error: identifier "undeclared_after" is undefined\n'
+        "    int after_call = undeclared_after;\n"
+        "                     ^\n"
+        "\n"
+        "k.hip.jinja:9:13: error: invalid operands to binary expression ('float *' and 'float *')\n"
+        "  int v = x + x;\n"
+        "          ~ ^ ~\n"
+        "k.hip.jinja:10:11: error: use of undeclared identifier 'undeclared'\n"
+        "   10 |   int c = undeclared + 1;\n"
+        "      |           ^~~~~~~~~~\n"
+        "k.hip.jinja:11:3: warning: no line printed\n"
+        "k.hip.jinja:12:3: warning: the next message is no caret\n"
+        "k.hip.jinja:13:1: warning: last\n"
+    )
+    found = [(m.line, m.column, m.excerpt, m.caret, m.caret_width) for m in parse_messages(out, "k")]
+    assert found == [
+        (6, 0, "    int after_call = undeclared_after;", 21, 1),
+        (9, 13, "  int v = x + x;", 12, 1),
+        (10, 11, "  int c = undeclared + 1;", 10, 10),
+        (11, 3, "", -1, 0),
+        (12, 3, "", -1, 0),
+        (13, 1, "", -1, 0),
+    ]
 
 
 def test_parse_ptxas_resources() -> None:
@@ -169,11 +198,112 @@ def test_compiler_errors_and_warnings_land_on_template_lines(tmp_path: Path) -> 
         str(template),
         env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
     )
-    found = sorted((r["code"], r["location"]["row"], r["message"]) for r in json.loads(proc.stdout))
-    # an error inside a hook's expansion lands on the hook's line (no <stdexcept> included)
+    found = sorted(
+        (r["code"], r["location"]["row"], r["location"]["column"], r["end_location"]["column"], r["message"])
+        for r in json.loads(proc.stdout)
+    )
+    # an error inside a hook's expansion lands on the hook call (no <stdexcept> included)
     assert found == [
-        ("RL401", 7, 'nvcc: namespace "std" has no member "runtime_error"'),
-        ("RL401", 9, 'nvcc: identifier "undeclared_name" is undefined'),
-        ("RL402", 8, 'nvcc: variable "unused_here" was declared but never referenced'),
-    ]
+        (
+            "RL401", 7, 1, 29,
+            'nvcc: namespace "std" has no member "runtime_error"'
+            " (in the expansion of {{kernel.check_not_null(X)}})",
+        ),
+        ("RL401", 9, 11, 26, 'nvcc: identifier "undeclared_name" is undefined'),
+        ("RL402", 8, 7, 18, 'nvcc: variable "unused_here" was declared but never referenced'),
+    ]  # fmt: skip
     assert proc.returncode == 1
+
+
+DEF_KERNEL = '{{kernel.def_kernel(inputs=[X], outputs=[], names_str="X")}}'
+COLUMNS = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [64] }
+-#}
+#include <hip/hip_runtime.h>
+#ifndef PT_EXPORT
+#define PT_EXPORT
+typedef _Float16 half;
+#endif
+{{kernel.def_kernel(inputs=[X], outputs=[], names_str="X")}} { int after_call = undeclared_after;
+  int from_expression = {{ "undeclared_" ~ "expanded" }};
+{%- for i in range(2) %}
+  int unused{{ i }} = {{ i }};
+  {{ ["undeclared_twice", ""][i] }}{{ ["", "undeclared_twice"][i] }};
+{%- endfor %}
+  return 0;
+}
+"""
+
+
+def compiled(text: str, compiler: str, arch: str, tmp_path: Path) -> list[tuple[str, str, str]]:
+    """(code, "row: the template line with «» around the range", message) of each finding."""
+    path = tmp_path / "columns.hip.jinja"
+    path.write_text(text)
+    result = build(path, text, check_only=True, gpu=GpuSettings(compiler=compiler, arch=arch))
+    out = []
+    index = result.analysis.index
+    for d in result.diagnostics:
+        row, _ = index.position(d.span.start)
+        line = index.line_span(row)
+        marked = (
+            text[line.start : d.span.start]
+            + "«"
+            + text[d.span.start : d.span.end]
+            + "»"
+            + text[d.span.end : line.end]
+        )
+        out.append((d.code, f"{row + 1}: {marked}", d.message))
+    return out
+
+
+UNDEFINED = {
+    "nvcc": 'nvcc: identifier "{}" is undefined',
+    "hipcc": "hipcc: use of undeclared identifier '{}'",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "compiler", "arch"),
+    [
+        pytest.param("nvcc", NVCC, "sm_90", marks=needs_nvcc),  # no column: the caret under the line
+        pytest.param("hipcc", HIPCC, "gfx90a", marks=needs_hipcc),  # a column in the rendered line
+    ],
+)
+def test_compiler_columns_map_to_the_template(
+    name: str, compiler: str, arch: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ROCM_LSP_CACHE_DIR", str(tmp_path / "cache"))
+    undefined = UNDEFINED[name]
+    expected = [
+        # literal text after an expression on the same line: the template's own column
+        (
+            "RL401",
+            "10: " + DEF_KERNEL + " { int after_call = «undeclared_after»;",
+            undefined.format("undeclared_after"),
+        ),
+        # inside an expansion: the {{ … }} that produced it
+        (
+            "RL401",
+            '11:   int from_expression = «{{ "undeclared_" ~ "expanded" }}»;',
+            undefined.format("undeclared_expanded")
+            + ' (in the expansion of {{ "undeclared_" ~ "expanded" }})',
+        ),
+        # a loop line both iterations print alike, from different expressions: the whole line
+        (
+            "RL401",
+            '14:   «{{ ["undeclared_twice", ""][i] }}{{ ["", "undeclared_twice"][i] }};»',
+            undefined.format("undeclared_twice"),
+        ),
+    ]
+    if name == "nvcc":  # (clang warns of no unused variable without -Wall)
+        # a loop line the compiler printed: that iteration's columns
+        expected += [
+            (
+                "RL402",
+                "13:   int «unused{{ i }}» = {{ i }};",
+                f'nvcc: variable "unused{i}" was declared but never referenced',
+            )
+            for i in range(2)
+        ]
+    assert compiled(COLUMNS, compiler, arch, tmp_path) == expected

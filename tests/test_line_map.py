@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from rocm_lsp.core.engine.analysis import Analysis, analyze
-from rocm_lsp.core.engine.line_map import LineMap, line_map, with_line_directives
+from rocm_lsp.core.engine.line_map import LineMap, compiler_source, line_map, with_line_directives
 
 TEMPLATES = sorted((Path(__file__).resolve().parent.parent / "templates").glob("*.hip.jinja"))
 FILENAME = "template.hip.jinja"
@@ -50,6 +50,7 @@ def mapped(header: str, body: str, nested: bool = True) -> tuple[Analysis, LineM
     assert result is not None
     assert len(result.lines) == len(result.verbatim) == len(_lines(analysis.rendered.text))
     _check_verbatim(analysis, result)
+    _check_segments(analysis, result)
     return analysis, result
 
 
@@ -70,6 +71,25 @@ def _check_verbatim(analysis: Analysis, result: LineMap) -> None:
         assert 1 <= number <= len(source)
         if verbatim:
             assert out == source[number - 1]
+
+
+def _check_segments(analysis: Analysis, result: LineMap) -> None:
+    """Each rendered line is cut into segments end to end; a literal one is a copy of its template
+    text, an expansion's template text is a whole ``{{ … }}``."""
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    rendered = re.split(r"\r\n|\r|\n", analysis.rendered.text)
+    assert len(result.segments) == len(result.lines)
+    for out, segments in zip(rendered, result.segments):
+        ends = [0, *[s.end for s in segments]]
+        assert [s.start for s in segments] == ends[:-1] and ends[-1] == len(out)
+        for s in segments:
+            if s.template is None:
+                continue
+            text = analysis.text[s.template.start : s.template.end]
+            if s.literal:
+                assert text == out[s.start : s.end]
+            else:
+                assert text.startswith("{{") and text.endswith("}}"), text
 
 
 def strip_directives(text: str) -> str:
@@ -362,6 +382,8 @@ def test_shipped_templates(path: Path, static: bool) -> None:
     assert result is not None
     assert len(result.lines) == len(_lines(rendered))
     _check_verbatim(analysis, result)
+    _check_segments(analysis, result)
+    assert sum(s.literal for line in result.segments for s in line) > len(result.lines) // 2
     # neither template emits text from a loop or macro body: the map only goes forward
     assert result.lines == sorted(result.lines)
     assert sum(result.verbatim) > len(result.lines) // 2
@@ -644,3 +666,188 @@ def test_gcc_error_on_a_template_line(profile: str) -> None:
     source = with_line_directives(analysis.rendered.text, result, FILENAME)
     errors = compile_errors(source)
     assert [(file, line - HEADER_LINES) for file, line, _ in errors] == [(FILENAME, 11)], errors
+
+
+# -- columns: a compiler's (line, column) → a template range ----------------------------------
+
+
+def at(
+    body: str,
+    needle: str,
+    nth: int = 0,
+    after: bool = False,
+    column: int | None = None,
+    excerpt: str = "",
+    caret: int = -1,
+    caret_width: int = 0,
+    header: str = SEED,
+) -> str | None:
+    """Where a compiler's position at the ``nth`` ``needle`` of the rendered text (``after``: just
+    past it) lands: the template line with «» around the range, or ⟨⟩ around the ``{{ … }}`` it
+    came from; None: only the line is known. ``column``: the compiler's own (default: the
+    needle's, in bytes, as clang counts); ``excerpt``/``caret``: the line and caret it printed."""
+    analysis = analyze(header + body)
+    source = compiler_source(analysis, FILENAME)
+    offset = -1
+    for _ in range(nth + 1):
+        offset = source.rendered.index(needle, offset + 1)
+    if after:
+        offset += len(needle)
+    row = source.rendered.count("\n", 0, offset)
+    line = source.rendered[source.rendered.rfind("\n", 0, offset) + 1 : offset]
+    place = source.place(
+        source.numbers[row],
+        len(line.encode()) + 1 if column is None else column,
+        excerpt=excerpt,
+        caret=caret,
+        caret_width=caret_width,
+    )
+    if place is None:
+        return None
+    first, _ = analysis.index.position(place.span.start)
+    last, _ = analysis.index.position(place.span.end)
+    begin, end = analysis.index.line_span(first).start, analysis.index.line_span(last).end
+    opening, closing = "⟨⟩" if place.expansion else "«»"
+    text = analysis.text
+    return (
+        text[begin : place.span.start]
+        + opening
+        + text[place.span.start : place.span.end]
+        + closing
+        + text[place.span.end : end]
+    )
+
+
+def test_literal_text_after_an_expression_keeps_its_template_column() -> None:
+    body = DEF_KERNEL["seed"] + " { int y = undeclared;\n}\n"
+    assert at(body, "undeclared") == DEF_KERNEL["seed"] + " { int y = «undeclared»;"
+    assert at(body, "{ int") == DEF_KERNEL["seed"] + " «{» int y = undeclared;"
+
+
+def test_a_column_inside_an_expansion_is_the_whole_expression() -> None:
+    body = '  int v = {{ "undeclared_" ~ "name" }} + 1;\n'
+    assert at(body, "name") == '  int v = ⟨{{ "undeclared_" ~ "name" }}⟩ + 1;'
+    assert at(body, "+") == '  int v = {{ "undeclared_" ~ "name" }} «+» 1;'
+
+
+def test_every_line_of_a_hook_expansion_is_the_hook_call() -> None:
+    body = DEF_KERNEL["seed"] + " {\n{{kernel.check_not_null(X)}}\n  int after = 0;\n}\n"
+    assert at(body, "if (!X)") == "⟨{{kernel.check_not_null(X)}}⟩"
+    assert at(body, "throw") == "⟨{{kernel.check_not_null(X)}}⟩"
+    assert at(body, "after") == "  int «after» = 0;"
+
+
+def test_a_word_made_of_text_and_an_expression_spans_both() -> None:
+    body = "  int v = undeclared_{{ 'name' }};\n"
+    assert at(body, "undeclared") == "  int v = «undeclared_{{ 'name' }}»;"
+
+
+def test_loop_lines_are_exact_only_where_every_iteration_agrees() -> None:
+    body = (
+        "{%- for i in range(3) %}\n"
+        "  int a{{ i }} = undeclared;\n"  # the same column in every iteration
+        "  {{ ['bad', '', ''][i] }}{{ ['', 'bad', 'bad'][i] }};\n"  # same text, other expressions
+        "  int b{{ i * 100 }} = also;\n"  # the column moves with the iteration
+        "{%- endfor %}\n"
+    )
+    for nth in range(3):
+        assert at(body, "undeclared", nth) == "  int a{{ i }} = «undeclared»;"
+        assert at(body, "bad", nth) is None
+    assert at(body, "also") is None
+    # the line the compiler printed says which iteration it was
+    echo = "    int b100 = also;"
+    assert at(body, "also", 1, excerpt=echo, caret=echo.index("also")) == "  int b{{ i * 100 }} = «also»;"
+    assert at(body, "b100", excerpt=echo, caret=echo.index("b100")) == "  int «b{{ i * 100 }}» = also;"
+
+
+def test_macro_text_maps_to_the_macro_body() -> None:
+    body = (
+        "{%- macro guard(name) %}\n"
+        "  if (!{{ name }}) return undeclared;\n"
+        "{%- endmacro %}\n"
+        "{{- guard('X') }}\n"
+        "{{- guard('Y') }}\n"
+    )
+    assert at(body, "undeclared", 1) == "  if (!{{ name }}) return «undeclared»;"
+    assert at(body, "Y") == "  if (!⟨{{ name }}⟩) return undeclared;"  # both calls: the same expression
+
+
+def test_text_measured_by_the_template_maps_to_the_call() -> None:
+    body = "{%- macro m() %}\n  int in_macro;\n{%- endmacro %}\n// {{ m()|length }}\n{{ m() }}\n"
+    assert at(body, "in_macro") == "⟨{{ m() }}⟩"
+
+
+def test_filtered_text_has_no_column() -> None:
+    body = "{% filter upper %}\nint from_filter;\n{%- endfilter %}\nint last;\n"
+    assert at(body, "FROM_FILTER") is None
+    assert at(body, "last") == "int «last»;"
+
+
+def test_whitespace_control_joins_lines_each_keeping_its_own() -> None:
+    body = "int a;\n{%- if true %} int b;{% endif %}\n"
+    assert at(body, "int b") == "{%- if true %} «int» b;{% endif %}"
+    body = "int a  {{- ' b' -}}  c {#- x -#} d {%- raw -%} e {%- endraw -%} f + g;\n"
+    assert at(body, "a") == "int «a»  {{- ' b' -}}  c {#- x -#} d {%- raw -%} e {%- endraw -%} f + g;"
+    assert at(body, "+") == "int a  {{- ' b' -}}  c {#- x -#} d {%- raw -%} e {%- endraw -%} f «+» g;"
+    # "bcdef" is one word, made of the expression and four runs of text
+    assert at(body, "e") == "int a  {{- ' b' -}}  c {#- x -#} d {%- raw -%} «e {%- endraw -%} f» + g;"
+    assert at(body, "b") == "int a  ⟨{{- ' b' -}}  c {#- x -#} d {%- raw -%} e {%- endraw -%} f⟩ + g;"
+
+
+def test_crlf_template_columns() -> None:
+    body = "int a;\r\nint {{ 'v' }} = undeclared;\r\n"
+    assert at(body, "undeclared", header=SEED.replace("\n", "\r\n")) == "int {{ 'v' }} = «undeclared»;"
+
+
+def test_a_position_past_the_end_of_the_line_is_after_its_last_character() -> None:
+    body = "  int x = {{ 'f' }}(1)\n}\n"
+    assert at(body, "(1)", after=True) == "  int x = {{ 'f' }}(1)«»"
+
+
+def test_a_caret_range_gives_the_extent() -> None:
+    body = "  int v = x + {{ 'yy' }};\n"
+    line = "  int v = x + yy;"
+    assert at(body, "x", excerpt=line, caret=10, caret_width=6) == "  int v = «x + {{ 'yy' }}»;"
+    assert at(body, "x", excerpt=line, caret=10, caret_width=1) == "  int v = «x» + {{ 'yy' }};"
+
+
+def test_columns_of_lines_with_tabs_or_non_ascii_need_the_printed_line() -> None:
+    body = '\tconst char* s = "été";  /* two  spaces */ int z = undeclared;\n'
+    # as nvcc prints it: whitespace runs collapsed, comments dropped, no column
+    echo = '   const char* s = "été"; int z = undeclared;'
+    expected = '\tconst char* s = "été";  /* two  spaces */ int z = «undeclared»;'
+    assert at(body, "undeclared", column=0, excerpt=echo, caret=echo.index("undeclared")) == expected
+    # as clang prints it: tabs expanded, bytes counted
+    echo = '        const char* s = "été";  /* two  spaces */ int z = undeclared;'
+    assert at(body, "undeclared", excerpt=echo, caret=echo.index("undeclared")) == expected
+    assert at(body, "undeclared") is None  # bytes, characters or display columns: not known
+    assert at(body, "undeclared", column=0, excerpt=echo.replace("const", "char"), caret=10) is None
+    ucn = "    int c = \\U000000e9t\\U000000e9 + undeclared;"
+    assert at(
+        "  int c = été + undeclared;\n", "undeclared", column=0, excerpt=ucn, caret=ucn.index("undeclared")
+    ) == ("  int c = été + «undeclared»;")
+
+
+def test_a_line_the_directives_could_not_renumber() -> None:
+    body = (
+        "#define M \\\n"  # 1
+        '  {{ "a \\\\\\n  b" }}\n'  # 2: two lines of a continued macro definition
+        "int c;\n"  # 3
+    )
+    analysis = analyze(SEED + body)
+    source = compiler_source(analysis, FILENAME)
+    assert source.rendered.split("\n")[:3] == ["#define M \\", "  a \\", "  b"]
+    assert source.lines is not None and body_lines(source.lines) == [1, 2, 2, 3]
+    assert [n - HEADER_LINES for n in source.numbers if n is not None] == [1, 2, 3, 3]  # none inside
+    # the compiler says line 3 for "b": the expression on line 2, or "int c;" at that column
+    assert at(body, "b") is None
+    assert at(body, "b", excerpt="  b", caret=2) == '  ⟨{{ "a \\\\\\n  b" }}⟩'
+    assert at(body, "c;") == "int «c»;"
+
+
+def test_no_columns_without_a_map() -> None:
+    body = "int a = {{ '\U0010ff00' }};\n"  # the tracer's own markers: not traced
+    analysis = analyze(SEED + body)
+    source = compiler_source(analysis, FILENAME)
+    assert source.lines is None and source.text == source.rendered
+    assert source.place(HEADER_LINES + 1, 5) is None

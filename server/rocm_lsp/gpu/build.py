@@ -8,10 +8,12 @@ from pathlib import Path
 
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.engine.analysis import Analysis, analyze
+from rocm_lsp.core.engine.line_map import CompilerSource, compiler_source
+from rocm_lsp.core.model.messages import shorten
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
 from rocm_lsp.core.workspace.config import GpuSettings
-from rocm_lsp.gpu.compile import CompileResult, CompileState, compile_source
+from rocm_lsp.gpu.compile import CompileResult, CompilerMessage, CompileState, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
 
@@ -23,30 +25,25 @@ class Build:
     diagnostics: list[Diagnostic]  # on the template: render errors, then compiler messages
 
 
-def source_for_compiler(analysis: Analysis, filename: str) -> str:
-    """The rendered text with ``#line`` directives that point back into the template."""
-    assert analysis.rendered is not None and analysis.rendered.text is not None
-    from rocm_lsp.core.engine.line_map import line_map, with_line_directives
-
-    mapping = line_map(analysis)
-    if mapping is None:  # the text could not be traced: compile it without directives
-        return analysis.rendered.text
-    try:
-        return with_line_directives(analysis.rendered.text, mapping, filename)
-    except ValueError:  # e.g. a file name with a line break
-        return analysis.rendered.text
-
-
-def _span_of_line(analysis: Analysis, line: int, column: int) -> Span:
+def _line_span(analysis: Analysis, line: int) -> Span:
+    """The 1-based template ``line``, from its first non-blank character to its end."""
     index = analysis.index
-    row = max(0, min(line - 1, index.line_count - 1))
-    span = index.line_span(row)
+    span = index.line_span(max(0, min(line - 1, index.line_count - 1)))
     text = analysis.text[span.start : span.end]
-    if column > 0:
-        start = min(span.start + column - 1, span.end)
-        return Span(start, span.end)
-    lead = len(text) - len(text.lstrip())
-    return Span(span.start + lead, span.end)
+    return Span(span.start + len(text) - len(text.lstrip()), span.end)
+
+
+def _where(analysis: Analysis, source: CompilerSource, msg: CompilerMessage) -> tuple[Span, str]:
+    """The template range of a compiler message on the template, and a note for its text: the
+    exact range where its column maps back, the ``{{ … }}`` whose expansion holds it, else the
+    whole line (never a wrong column)."""
+    place = source.place(msg.line, msg.column, msg.excerpt, msg.caret, msg.caret_width)
+    if place is None:
+        return _line_span(analysis, msg.line), ""
+    if not place.expansion:
+        return place.span, ""
+    tag = " ".join(analysis.text[place.span.start : place.span.end].split())
+    return place.span, f" (in the expansion of {shorten(tag)})"
 
 
 def _def_kernel_span(analysis: Analysis) -> Span:
@@ -78,11 +75,17 @@ def build(
     except NoToolchain as exc:
         return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
     filename = str(path)
-    source = source_for_compiler(analysis, filename)
+    source = compiler_source(analysis, filename)
     amd_flags = PROFILES[analysis.profile].amd_compile_flags
     timeout = gpu.compile_timeout
     result = compile_source(
-        source, filename, tool, check_only=check_only, timeout=timeout, cancel=cancel, amd_flags=amd_flags
+        source.text,
+        filename,
+        tool,
+        check_only=check_only,
+        timeout=timeout,
+        cancel=cancel,
+        amd_flags=amd_flags,
     )
     if result.state is CompileState.CANCELLED:
         return Build(analysis, result, tool, [])
@@ -94,16 +97,13 @@ def build(
     for msg in result.messages:
         code = "RL401" if msg.severity == "error" else "RL402"
         if Path(msg.file).resolve() == path.resolve() or msg.file == filename:
-            found.append(
-                make(
-                    code,
-                    f"{Path(tool.compiler).name}: {msg.message}",
-                    _span_of_line(analysis, msg.line, msg.column),
-                )
-            )
+            span, note = _where(analysis, source, msg)
+            finding = make(code, f"{Path(tool.compiler).name}: {msg.message}{note}", span)
         else:
             where = f"{msg.file}:{msg.line}"
-            found.append(
-                make(code, f"{Path(tool.compiler).name} ({where}): {msg.message}", _def_kernel_span(analysis))
+            finding = make(
+                code, f"{Path(tool.compiler).name} ({where}): {msg.message}", _def_kernel_span(analysis)
             )
+        if finding not in found:  # e.g. one loop line's error in every iteration, on the whole line
+            found.append(finding)
     return Build(analysis, result, tool, found)

@@ -36,6 +36,11 @@ _CLANG_MSG = re.compile(
     r"^(?P<file>[^:\s][^:]*):(?P<line>\d+):(?P<col>\d+): "
     r"(?P<sev>fatal error|error|warning|remark): (?P<msg>.*)$"
 )
+# The source line a compiler prints under a message, and the caret line under it: nvcc indents
+# the line by two; clang expands tabs (and since clang 17, like gcc, puts "  12 | " before it,
+# "     | " before the caret); a range is "~" around the "^".
+_GUTTER = re.compile(r" *\d+ \| ")
+_CARET_LINE = re.compile(r"[ \t~]*\^~*[ \t~]*")
 _PTXAS_FN = re.compile(
     r"ptxas info\s*: (?:Compiling entry function|Function properties for) '?(?P<fn>[\w$]+)'?"
 )
@@ -57,6 +62,9 @@ class CompilerMessage:
     column: int  # 1-based, 0 when the compiler gives none
     severity: str  # error | warning | info
     message: str
+    excerpt: str = ""  # the source line printed under the message, "" when none was
+    caret: int = -1  # the index of the caret (``^``) under ``excerpt``, -1 when none
+    caret_width: int = 0  # the characters the caret and the ``~`` after it mark
 
 
 @dataclass
@@ -154,7 +162,8 @@ RESOURCE_REMARK = "[-Rpass-analysis=kernel-resource-usage]"
 
 def parse_messages(output: str, default_file: str) -> list[CompilerMessage]:
     out = []
-    for line in output.splitlines():
+    lines = re.split(r"\r?\n", output)  # not splitlines: a printed source line may hold \f or \x1c
+    for at, line in enumerate(lines):
         m = _NVCC_MSG.match(line) or _CLANG_MSG.match(line)
         if not m or RESOURCE_REMARK in line:  # resource usage is reported, not a finding
             continue
@@ -163,10 +172,35 @@ def parse_messages(output: str, default_file: str) -> list[CompilerMessage]:
         col = int(m.groupdict().get("col") or 0)
         out.append(
             CompilerMessage(
-                m.group("file") or default_file, int(m.group("line")), col, severity, m.group("msg")
+                m.group("file") or default_file,
+                int(m.group("line")),
+                col,
+                severity,
+                m.group("msg"),
+                *_excerpt(lines[at + 1 : at + 3]),
             )
         )
     return out
+
+
+def _excerpt(after: list[str]) -> tuple[str, int, int]:
+    """The source line and caret printed after a message (``after``: the next two lines of the
+    output): the line, the caret's index in it and how many characters it marks; ``("", -1, 0)``
+    when they are not there."""
+    if len(after) < 2:
+        return "", -1, 0
+    source, marks = after
+    gutter = _GUTTER.match(source)
+    if gutter is not None:
+        width = gutter.end()
+        if marks[:width] != " " * (width - 2) + "| ":
+            return "", -1, 0
+        source, marks = source[width:], marks[width:]
+    if not source.strip() or not _CARET_LINE.fullmatch(marks) or marks.count("^") != 1:
+        return "", -1, 0
+    caret = marks.index("^")
+    after_caret = marks[caret + 1 :]
+    return source, caret, 1 + len(after_caret) - len(after_caret.lstrip("~"))
 
 
 def parse_resources(output: str) -> list[KernelResources]:

@@ -28,12 +28,22 @@ to the line of the expression that calls it.
 
 A rendered line gets the template line of its first non-blank character (a blank line: of its
 first character). Lines end at ``\\n``, ``\\r\\n`` or a lone ``\\r``, as for the C preprocessor.
+
+Columns come from the same trace: each rendered line is cut into ``Segment``s, runs that are
+template data copied as it stands (a rendered column is one template column) and runs of an
+expression's value (any of their columns is the whole ``{{ … }}`` tag); where each item stands in
+the template is read from Jinja's lexer. :func:`compiler_source` gives the text a compiler reads
+and :meth:`CompilerSource.place` maps its message back: the column (the caret under the line the
+compiler printed, else its column number where the line is ASCII without tabs) of every rendered
+line the compiler numbers alike must land on the same range (a loop's iterations, a macro's
+uses), else only the line is known. Never a wrong column.
 """
 
 from __future__ import annotations
 
 import bisect
 import copy
+import functools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +54,7 @@ from jinja2 import nodes
 from rocm_lsp.core.engine.analysis import Analysis, needs_sympy
 from rocm_lsp.core.engine.jinja_env import compile_template, environment
 from rocm_lsp.core.engine.render import render
+from rocm_lsp.core.text import LineIndex, Span
 
 # Markers in Unicode's supplementary private use area B: templates do not print them (a text
 # that holds one is not traced), and filters leave them alone (not blank, not cased, no breaks).
@@ -81,12 +92,30 @@ class LineMap:
     lines: list[int]
     verbatim: list[bool]
     nested: bool
+    segments: list[tuple[Segment, ...]]  # per rendered line: where its columns came from
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of a rendered line (columns ``start``..``end``, 0-based characters) and its origin.
+
+    ``literal``: the run is template text copied as it stands, ``template`` (as long as the run);
+    else ``template`` is the ``{{ … }}`` tag whose value the run is part of, or None where the
+    origin has no column (a ``{% filter %}`` block, a ``{% call %}`` statement, text rewritten by
+    a filter, a template the lexer and the parser disagree on).
+    """
+
+    start: int
+    end: int
+    template: Span | None
+    literal: bool
 
 
 @dataclass
 class _Item:
     line: int
     data: str | None  # the template data of a data item; None for an expression
+    ordinal: int | None = None  # its place among the template's output items (None: a statement)
 
 
 @dataclass
@@ -117,9 +146,10 @@ def line_map(analysis: Analysis, nested: bool = True, concrete: bool = False) ->
         traced = _trace(analysis, level, static)
         if traced is None or traced[0] != rendered.text:
             continue
-        text, uses, starts = traced
+        text, uses, starts, outputs = traced
         lines, verbatim = _lines(text, uses, starts)
-        return LineMap(lines, verbatim, level)
+        origins = _Origins(analysis.text, analysis.index, outputs)
+        return LineMap(lines, verbatim, level, _segments(text, uses, starts, origins))
     return None
 
 
@@ -132,10 +162,11 @@ class _Instrumenter:
     def __init__(self, nested: bool) -> None:
         self.nested = nested
         self.items: list[_Item] = []
+        self.outputs = 0  # output items seen, instrumented or not (in source order)
 
-    def begin(self, line: int, data: str | None) -> nodes.TemplateData:
+    def begin(self, line: int, data: str | None, ordinal: int | None = None) -> nodes.TemplateData:
         number = str(len(self.items)).translate(_FROM_INT)
-        self.items.append(_Item(line, data))
+        self.items.append(_Item(line, data, ordinal))
         return nodes.TemplateData(_BEGIN + number + _SEP, lineno=line)
 
     def visit(self, node: nodes.Node, buffered: bool) -> None:
@@ -155,12 +186,13 @@ class _Instrumenter:
         out: list[nodes.Node] = []
         for stmt in body:
             if isinstance(stmt, nodes.Output):
+                first, self.outputs = self.outputs, self.outputs + len(stmt.nodes)
                 if instrument:
                     children: list[nodes.Expr] = []
-                    for child in stmt.nodes:
+                    for ordinal, child in enumerate(stmt.nodes, first):
                         data = child.data if isinstance(child, nodes.TemplateData) else None
                         end = nodes.TemplateData(_END, lineno=child.lineno)
-                        children += [self.begin(child.lineno, data), child, end]
+                        children += [self.begin(child.lineno, data, ordinal), child, end]
                     stmt.nodes = children
                 out.append(stmt)
                 continue
@@ -175,8 +207,11 @@ class _Instrumenter:
         return out
 
 
-def _trace(analysis: Analysis, nested: bool, static: bool) -> tuple[str, list[_Use | None], list[int]] | None:
-    """Render an instrumented copy: the text without markers, the item uses and their starts."""
+def _trace(
+    analysis: Analysis, nested: bool, static: bool
+) -> tuple[str, list[_Use | None], list[int], int] | None:
+    """Render an instrumented copy: the text without markers, the item uses and their starts, and
+    the number of output items in the template."""
     if analysis.ast is None:
         return None
     env = environment()
@@ -191,7 +226,8 @@ def _trace(analysis: Analysis, nested: bool, static: bool) -> tuple[str, list[_U
     result = render(template, analysis.header, analysis.profile, static, warm=needs_sympy(analysis.text))
     if result.text is None:
         return None
-    return _decode(result.text, instrumenter.items)
+    decoded = _decode(result.text, instrumenter.items)
+    return None if decoded is None else (*decoded, instrumenter.outputs)
 
 
 def _decode(marked: str, items: list[_Item]) -> tuple[str, list[_Use | None], list[int]] | None:
@@ -276,6 +312,295 @@ def _lines(text: str, uses: list[_Use | None], starts: list[int]) -> tuple[list[
     return lines, verbatim
 
 
+# -- columns ------------------------------------------------------------------------------------
+
+
+class _Origins:
+    """Where each output item stands in the template: Jinja's lexer, re-read for positions.
+
+    The lexer gives every token's text but not its offset; the tokens follow one another in the
+    text (line breaks read as ``\\n``) except for whitespace a ``-`` strips before a tag, so the
+    offsets are found by walking the text. Each data token is one ``TemplateData`` of the parsed
+    template and each ``{{`` opens one expression, in the order the instrumenter numbers output
+    items (``ordinal``); an item whose token is not what the parser made has no origin.
+    """
+
+    def __init__(self, text: str, index: LineIndex, outputs: int) -> None:
+        self.index = index
+        self.normal = "\n".join(_BREAK.split(text))  # as the lexer reads it: same lines, columns
+        self.normal_index = LineIndex(self.normal)
+        found = self._tokens()
+        self.places = found if found is not None and len(found) == outputs else None
+        self.matches: dict[int, bool] = {}  # ordinal -> whether its token is the parser's item
+
+    def _tokens(self) -> list[tuple[int, int, bool]] | None:
+        """(start, end, is data) of each data token and each ``{{ … }}`` tag, in order."""
+        places: list[tuple[int, int, bool]] = []
+        text, pos, tag = self.normal, 0, -1
+        try:
+            for _, kind, value in environment().lexer.tokeniter(text, None):
+                if not text.startswith(value, pos):
+                    stripped = _SPACE.match(text, pos)
+                    if stripped is None or not text.startswith(value, stripped.end()):
+                        return None
+                    pos = stripped.end()
+                if kind == "data":
+                    places.append((pos, pos + len(value), True))
+                elif kind == "variable_begin":
+                    tag = pos
+                elif kind == "variable_end":
+                    places.append((tag, pos + value.index("}}") + 2, False))
+                pos += len(value)
+        except (jinja2.TemplateError, RuntimeError, RecursionError):
+            return None
+        return places
+
+    def offset(self, normal: int) -> int:
+        """The template offset of an offset of ``normal``."""
+        return self.index.offset(*self.normal_index.position(normal))
+
+    def of(self, use: _Use, at: int, length: int) -> tuple[Span | None, bool]:
+        """The origin of ``length`` characters of ``use``'s text from rendered offset ``at``."""
+        outer = use.outer or use
+        if outer.rewritten:
+            use = outer  # text rewritten inside: all of it is the outermost item's
+        ordinal = use.item.ordinal
+        if self.places is None or ordinal is None or use.rewritten:
+            return None, False
+        start, end, data = self.places[ordinal]
+        if ordinal not in self.matches:
+            self.matches[ordinal] = data == (use.item.data is not None) and (
+                not data or self.normal[start:end] == use.item.data
+            )
+        if not self.matches[ordinal]:
+            return None, False
+        if not data:
+            return Span(self.offset(start), self.offset(end)), False
+        first = self.offset(start + at - use.start)
+        return Span(first, first + length), True
+
+
+def _segments(
+    text: str, uses: list[_Use | None], starts: list[int], origins: _Origins
+) -> list[tuple[Segment, ...]]:
+    """The segments of every line of ``text``: one per run of an item use within the line."""
+    out: list[tuple[Segment, ...]] = []
+    run = 0
+    start = 0
+    breaks = [(m.start(), m.end()) for m in _BREAK.finditer(text)]
+    if (breaks[-1][1] if breaks else 0) < len(text):
+        breaks.append((len(text), len(text)))
+    for end, after in breaks:
+        line: list[Segment] = []
+        pos = start
+        while pos < end:
+            while run + 1 < len(starts) and starts[run + 1] <= pos:
+                run += 1
+            stop = min(end, starts[run + 1] if run + 1 < len(starts) else end)
+            use = uses[run]
+            span, literal = (None, False) if use is None else origins.of(use, pos, stop - pos)
+            line.append(Segment(pos - start, stop - start, span, literal))
+            pos = stop
+        out.append(tuple(line))
+        start = after
+    return out
+
+
+@dataclass(frozen=True)
+class Place:
+    """Where in the template a compiler's position is: ``span``, and whether it is the whole
+    ``{{ … }}`` tag whose value holds the position (``expansion``)."""
+
+    span: Span
+    expansion: bool
+
+
+_SPACE = re.compile(r"\s+")  # what a "-" strips before a tag (str.rstrip's whitespace)
+_WORD = re.compile(r"\w+")
+_BLANK = " \t\f\v"
+_UCN = re.compile(r"\\(?:u([0-9a-fA-F]{4})|U([0-9a-fA-F]{8}))")
+
+
+def _units(text: str) -> list[tuple[str, int]]:
+    """The characters of a line that count when it is compared with the line a compiler printed,
+    each with its column: no blanks, no comments, ``\\uXXXX``/``\\UXXXXXXXX`` as what it names."""
+    out: list[tuple[str, int]] = []
+    i = 0
+    while i < len(text):
+        if text[i] in _BLANK:
+            i += 1
+        elif text.startswith("/*", i):
+            close = text.find("*/", i + 2)
+            i = len(text) if close < 0 else close + 2
+        elif text.startswith("//", i):
+            break
+        elif (ucn := _UCN.match(text, i)) and int(ucn.group(1) or ucn.group(2), 16) <= 0x10FFFF:
+            out.append((chr(int(ucn.group(1) or ucn.group(2), 16)), i))
+            i = ucn.end()
+        else:
+            out.append((text[i], i))
+            i += 1
+    return out
+
+
+def _align(excerpt: str, line: str) -> tuple[dict[int, int], bool]:
+    """Which column of ``line`` each column of ``excerpt`` is, where ``excerpt`` is a line a
+    compiler printed under a message, and whether all of them match (True: ``excerpt`` is
+    ``line``). Blanks may differ (clang expands tabs, nvcc collapses runs and indents), comments
+    may be gone and ``\\u`` escapes stand for characters (nvcc); nvcc prints the line with its
+    macros expanded, so only the columns before and after the first and last difference map."""
+    printed, source = _units(excerpt), _units(line)
+    common = min(len(printed), len(source))
+    head = 0
+    while head < common and printed[head][0] == source[head][0]:
+        head += 1
+    tail = 0
+    while tail < common - head and printed[-1 - tail][0] == source[-1 - tail][0]:
+        tail += 1
+    pairs = [
+        *zip(printed[:head], source[:head]),
+        *zip(printed[len(printed) - tail :], source[len(source) - tail :]),
+    ]
+    return {a: b for (_, a), (_, b) in pairs}, head == len(printed) == len(source)
+
+
+def _caret(aligned: dict[int, int], excerpt: str, caret: int) -> int | None:
+    """The column of the line that the caret under ``excerpt[caret]`` marks (just past a
+    character when it stands right after it, at a blank or the end)."""
+    if caret in aligned:
+        return aligned[caret]
+    if caret - 1 in aligned and (caret >= len(excerpt) or excerpt[caret] in _BLANK):
+        return aligned[caret - 1] + 1
+    return None
+
+
+@dataclass(frozen=True)
+class CompilerSource:
+    """The source a compiler reads for a template, and the way back from its positions.
+
+    ``text`` is the rendered text with ``#line`` directives (the rendered text itself when it
+    could not be traced); ``numbers[i]`` is the line number the compiler gives rendered line
+    ``i`` (None: not known), which is ``lines.lines[i]`` except inside a logical line continued by
+    a backslash or a block comment, where no directive can go.
+    """
+
+    text: str
+    rendered: str
+    lines: LineMap | None
+    numbers: tuple[int | None, ...] = ()
+
+    @functools.cached_property
+    def _rows(self) -> tuple[list[str], dict[int, list[int]]]:
+        """The rendered lines, and the rendered lines the compiler gives each number."""
+        rows: dict[int, list[int]] = {}
+        for row, number in enumerate(self.numbers):
+            if number is not None:
+                rows.setdefault(number, []).append(row)
+        return _BREAK.split(self.rendered), rows
+
+    def place(
+        self, line: int, column: int = 0, excerpt: str = "", caret: int = -1, caret_width: int = 0
+    ) -> Place | None:
+        """The template range of a compiler's message at ``line`` (its ``#line`` number) and
+        ``column`` (1-based, 0: none), with the source line it printed under the message
+        (``excerpt``) and its caret (``excerpt[caret]``, marking ``caret_width`` characters).
+
+        The column of a rendered line is the caret's, else the compiler's where bytes, characters
+        and display columns agree (ASCII without tabs). Every rendered line the compiler numbers
+        ``line`` (a loop body, a macro, a hook's expansion give several) that can be the one it
+        printed must map that column to the same range; otherwise, or when the column is not known
+        for sure, None: only the line is known.
+        """
+        if self.lines is None or not self.lines.segments:
+            return None
+        rendered, by_number = self._rows
+        rows = by_number.get(line, [])
+        aligned = {row: _align(excerpt, rendered[row]) if excerpt else ({}, False) for row in rows}
+        if any(whole for _, whole in aligned.values()):
+            rows = [row for row in rows if aligned[row][1]]  # the lines it printed
+        found: set[Place | None] = set()
+        for row in rows:
+            text, (mapped, _) = rendered[row], aligned[row]
+            at = _caret(mapped, excerpt, caret) if caret >= 0 else None
+            if at is None and column > 0 and text.isascii() and "\t" not in text:
+                if column - 1 > len(text):
+                    continue  # too short to hold the column: another line numbered the same
+                at = column - 1
+            found.add(
+                None if at is None else _place(text, self.lines.segments[row], at, mapped, caret, caret_width)
+            )
+            if len(found) > 1:
+                return None
+        return found.pop() if len(found) == 1 else None
+
+
+def _place(
+    text: str, segments: tuple[Segment, ...], at: int, aligned: dict[int, int], caret: int, caret_width: int
+) -> Place | None:
+    """The template range of the token at column ``at`` of a rendered line (a caret's range, else
+    the word there, else one character)."""
+    if not segments:
+        return None
+    if at == len(text):  # just past the last character: after it
+        last = segments[-1]
+        if last.template is None:
+            return None
+        if not last.literal:
+            return Place(last.template, True)
+        return Place(Span(last.template.end, last.template.end), False)
+    if at > len(text):
+        return None
+    end = None
+    if caret_width > 1:
+        end = aligned.get(caret + caret_width - 1)
+        end = None if end is None or end < at else end + 1
+    if end is None:
+        word = _WORD.match(text, at)
+        end = word.end() if word else at + 1
+    return _range(segments, at, end)
+
+
+def _range(segments: tuple[Segment, ...], start: int, end: int) -> Place | None:
+    """The template range of columns ``start``..``end`` of a rendered line: from where ``start``
+    came from to where ``end - 1`` came from, if every segment between is known and they follow
+    one another in the template; else that of ``start`` alone (clipped to its segment)."""
+    covered = [s for s in segments if s.start < end and s.end > start]
+    first = covered[0]
+    if first.template is None:
+        return None
+    if not first.literal:
+        head = first.template.start
+    else:
+        head = first.template.start + start - first.start
+    spans = [s.template for s in covered]
+    if all(span is not None for span in spans) and all(
+        a is not None and b is not None and a.end <= b.start for a, b in zip(spans, spans[1:])
+    ):
+        last = covered[-1]
+        assert last.template is not None
+        tail = last.template.start + end - last.start if last.literal else last.template.end
+    else:
+        tail = (
+            first.template.start + min(end, first.end) - first.start if first.literal else first.template.end
+        )
+    return Place(Span(head, tail), not first.literal)
+
+
+def compiler_source(analysis: Analysis, filename: str) -> CompilerSource:
+    """The rendered text of ``analysis`` with ``#line`` directives naming ``filename``, so the
+    compiler reports template lines, and what maps its positions back (:meth:`CompilerSource.place`)."""
+    assert analysis.rendered is not None and analysis.rendered.text is not None
+    rendered = analysis.rendered.text
+    mapping = line_map(analysis)
+    if mapping is None:  # the text could not be traced: compile it without directives
+        return CompilerSource(rendered, rendered, None)
+    try:
+        text, numbers = _directives(rendered, mapping.lines, filename)
+    except ValueError:  # e.g. a file name with a line break
+        return CompilerSource(rendered, rendered, None)
+    return CompilerSource(text, rendered, mapping, tuple(numbers))
+
+
 # -- #line directives --------------------------------------------------------------------------
 
 _SPLICE = re.compile(r"\\[ \t\f\v]*\Z")  # a backslash ending a line joins the next one to it
@@ -342,7 +667,12 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
     conditional (a skipped group ignores it), and after the text's own ``#line`` directives.
     Removing the inserted lines gives back ``rendered_text`` exactly.
     """
-    numbers = list(lines.lines if isinstance(lines, LineMap) else lines)
+    return _directives(rendered_text, lines.lines if isinstance(lines, LineMap) else lines, filename)[0]
+
+
+def _directives(rendered_text: str, lines: Sequence[int], filename: str) -> tuple[str, list[int | None]]:
+    """:func:`with_line_directives`, and the number the preprocessor gives each rendered line."""
+    numbers = list(lines)
     spans: list[tuple[int, int, int]] = []  # (start, end of content, end with the break)
     start = 0
     for brk in _BREAK.finditer(rendered_text):
@@ -361,6 +691,7 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
     depth = 0  # #if nesting
     inserted_in_conditional = False
     logical: list[str] = []  # the physical lines of the logical line being read
+    given: list[int | None] = []
     for (begin, content_end, end), number in zip(spans, numbers):
         content = rendered_text[begin:content_end]
         if not logical and state is None and presumed != number:
@@ -368,6 +699,7 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
             presumed = number
             inserted_in_conditional = depth > 0
         out.append(rendered_text[begin:end])
+        given.append(presumed)
         presumed = None if presumed is None else presumed + 1
         if _SPLICE.search(content) and end > content_end:
             logical.append(content[: content.rindex("\\")])
@@ -391,7 +723,15 @@ def with_line_directives(rendered_text: str, lines: LineMap | Sequence[int], fil
                 inserted_in_conditional = depth > 0
         elif name == "line" or name[:1].isdigit():
             presumed = None  # the text's own line directive renumbered it
-    return "".join(out)
+    return "".join(out), given
 
 
-__all__ = ["LineMap", "line_map", "with_line_directives"]
+__all__ = [
+    "CompilerSource",
+    "LineMap",
+    "Place",
+    "Segment",
+    "compiler_source",
+    "line_map",
+    "with_line_directives",
+]
