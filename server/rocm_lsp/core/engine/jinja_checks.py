@@ -100,13 +100,14 @@ class _Located:
         self.at: dict[int, Span] = {}  # id(token) -> its span in ``source``
         self.tokens: list[Token] = []  # keeps each token alive while its id is a key
         self.pos = 0  # end of the last raw token
+        self.last = Span(0, 0)  # the last raw token
         self.broken: Span | None = None  # what the lexer (or a token's conversion) failed on
         self.opened: Span | None = None  # the `{{`/`{%` of the construct being read
         self.comment: Span | None = None  # the `{#` just read (the lexer reads a comment whole)
 
-    def _tokens(self) -> Iterator[Token]:
-        lexer = environment().lexer
-        raw = lexer.tokeniter(self.source, None)
+    def _raw(self) -> Iterator[tuple[int, str, str]]:
+        """The lexer's raw tokens, noting the span of each (``last``) and what it failed on."""
+        raw = environment().lexer.tokeniter(self.source, None)
         while True:
             try:
                 line, kind, value = next(raw)
@@ -122,22 +123,30 @@ class _Located:
             start = self.source.find(value, self.pos)
             if start < 0:  # never: the lexer yields pieces of the source, in order
                 return
-            span = Span(start, start + len(value))
-            self.pos = span.end
+            self.last = Span(start, start + len(value))
+            self.pos = self.last.end
             if kind in ("variable_begin", "block_begin"):
                 self.opened = Span(start, start + 2)
             elif kind in ("variable_end", "block_end"):
                 self.opened = None
             self.comment = Span(start, start + 2) if kind == "comment_begin" else None
+            yield line, kind, value
+
+    def _tokens(self) -> Iterator[Token]:
+        """Jinja's tokens, each noted with its span: ``wrap`` yields a token right after reading
+        the raw token it comes from."""
+        tokens = environment().lexer.wrap(self._raw())
+        while True:
             try:
-                tokens = list(lexer.wrap([(line, kind, value)]))
-            except jinja2.TemplateSyntaxError:  # a bad identifier or string escape
-                self.broken = span
+                token = next(tokens)
+            except StopIteration:
+                return
+            except jinja2.TemplateSyntaxError:
+                self.broken = self.broken or self.last  # else a bad identifier or string escape
                 raise
-            for token in tokens:
-                self.at[id(token)] = span
-                self.tokens.append(token)
-                yield token
+            self.at[id(token)] = self.last
+            self.tokens.append(token)
+            yield token
 
     def failure(self) -> Span | object | None:
         """Parse the source: the span of the token that stopped the parser, ``_AT_END`` if it
