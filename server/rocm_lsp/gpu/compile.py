@@ -146,8 +146,11 @@ def cache_dir() -> Path:
     return user_cache_dir("build")
 
 
+RESULT_FORMAT = "2"  # what a cached result holds (2: messages with their printed line and caret)
+
+
 def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(RESULT_FORMAT.encode())
     # The platform is part of the key: it sets the compiler's environment (HIP_PLATFORM).
     for part in (source, tool.platform, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
         digest.update(part.encode(errors="surrogatepass"))  # an editor can send lone surrogates
