@@ -239,7 +239,16 @@ EXPECTED = {
     ("RL106_suggest_profile", "RL106"): [
         ("Use profile rocm-2.13", False, True, ['-profile = "rocm2.13"', '+profile = "rocm-2.13"'])
     ],
+    ("RL106_unknown_profile", "RL106"): [],  # rocm-2.13 and rocm-2.15 are as close: no guess
 }
+
+
+def test_a_table_name_is_fixed_to_a_table() -> None:
+    """`[profil]` is a table: the close table name, as the message says (none here), never `profile`."""
+    for header, title in (("[profil]\nX = 1", None), ('profil = "seed"', "Rename profil to profile")):
+        analysis = analyze(f"{{#- rocm-lsp\n{header}\n-#}}\n")
+        d = next(d for d in analysis.diagnostics if d.code == "RL103")
+        assert [f.title for f in fixes_for(analysis, d) if not f.suppression] == ([title] if title else [])
 
 
 @pytest.mark.parametrize(("name", "code"), list(EXPECTED), ids=[f"{n}:{c}" for n, c in EXPECTED])
@@ -296,7 +305,7 @@ def test_ignore_appends_a_jinja_comment_and_silences_the_code() -> None:
     fix = _ignore(analysis, "RL201")
     assert fix is not None and fix.title == "Ignore RL201 on this line" and not fix.safe
     text = apply(analysis.text, fix.edits)
-    assert changed(analysis.text, text)[1] == "+" + ARITY % "X, Y" + " {# rocm-lsp: ignore[RL201] #}"
+    assert changed(analysis.text, text)[1] == "+" + ARITY % "X, Y" + " {#- rocm-lsp: ignore[RL201] #}"
     assert "RL201" not in [d.code for d in analyze(text).diagnostics]
 
 
@@ -328,6 +337,28 @@ def test_ignore_merges_into_a_jinja_suppression_on_the_line() -> None:
     fixed = apply(text, fix.edits)
     assert "{# rocm-lsp: ignore[RL212, RL213] #}" in fixed
     assert [d.code for d in analyze(fixed).diagnostics] == []
+
+
+def test_ignore_never_changes_what_the_template_renders() -> None:
+    """The comment renders to nothing, and takes no whitespace with it: `{#-` takes back the space
+    before it, and after a tag that strips what follows it, `-#}` takes the line break."""
+    stripping = _analysis("RL213_names_swapped").text.replace(
+        '"W, X, Y")}} { {# expect: RL213@29 RL213@32 #}\n', '"W, X, Y") -}}\n{\n'
+    )
+    fix = _ignore(analyze(stripping), "RL213")
+    assert fix is not None and fix.edits[0].new_text == " {#- rocm-lsp: ignore[RL213] -#}"
+    texts = [stripping] + [p.read_text(encoding="utf-8") for p in PATHS if "RL11" not in p.name]
+    checked = 0
+    for text in texts:
+        analysis = analyze(text)
+        rendered = analysis.rendered.text if analysis.rendered else None
+        fixes = [f for d in analysis.diagnostics for f in fixes_for(analysis, d) if f.suppression]
+        if rendered is None or not fixes:
+            continue
+        after = analyze(apply(text, fixes[0].edits)).rendered
+        assert after is not None and after.text == rendered, text[:200]
+        checked += 1
+    assert checked >= 10
 
 
 def test_no_ignore_where_a_comment_cannot_go() -> None:

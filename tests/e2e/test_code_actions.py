@@ -106,7 +106,7 @@ CASES = [
         "RL201_names_arity",
         '"X, Y")',
         "Ignore RL201 on this line",
-        ("{# expect: RL201@59 #}\n", "{# expect: RL201@59 #} {# rocm-lsp: ignore[RL201] #}\n"),
+        ("{# expect: RL201@59 #}\n", "{# expect: RL201@59 #} {#- rocm-lsp: ignore[RL201] #}\n"),
     ),
     (
         "RL214_unused_node",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 from rocm_lsp.core.diagnostics import Diagnostic
 from rocm_lsp.core.engine.analysis import Analysis
-from rocm_lsp.core.engine.header import BENCH_KEYS, NODE_KEYS, TOP_LEVEL_KEYS, find_header
+from rocm_lsp.core.engine.header import BENCH_KEYS, NODE_KEYS, TABLES, TOP_LEVEL_KEYS, find_header
 from rocm_lsp.core.engine.jinja_checks import assigned_names
 from rocm_lsp.core.engine.structure import Argument, HookSite, Value
 from rocm_lsp.core.model.dtypes import canonical_dtype
@@ -376,8 +376,10 @@ def _rl103(analysis: Analysis, d: Diagnostic) -> Iterator[Fix]:
     for path, span in spans.items():
         if span != d.span:
             continue
-        if len(path) == 1:
-            known, key, target = TOP_LEVEL_KEYS, path[0], ()
+        if len(path) == 1:  # a table (or inline table) takes a table's name, as the message says
+            value = spans.get(path + ("=",))
+            table = value is None or analysis.text.startswith("{", value.start)
+            known, key, target = TABLES if table else TOP_LEVEL_KEYS, path[0], ()
         elif len(path) == 2 and path[0] == "bench":
             known, key, target = BENCH_KEYS, path[1], path[:1]
         elif len(path) == 4 and path[0] == "nodes" and path[3] == "@key":
@@ -481,15 +483,20 @@ def _ignore(analysis: Analysis, d: Diagnostic) -> Fix | None:
             at -= 1
         edit = Edit(Span(at, at), f", {d.code}" if codes else d.code)
         return Fix(title, d.code, (edit,), safe=False, suppression=True)
+    body = text[line.start : line.end]
     if in_header:
-        comment, gap = f"# rocm-lsp: ignore[{d.code}]", "  "
+        comment, gap = f"# rocm-lsp: ignore[{d.code}]", "  " if body.strip() else ""
     elif _inside_tag(text, line.end):
         return None
     else:
-        comment, gap = f"{{# rocm-lsp: ignore[{d.code}] #}}", " "
-    body = text[line.start : line.end]
-    if not body or body[-1].isspace():
-        gap = ""
+        # Rendered exactly as before: `{#-` takes back the space before it, and after a tag that
+        # strips what follows it (`-%}`), `-#}` strips the line break as that tag did.
+        spaced = bool(body.strip()) and not body[-1].isspace()
+        after = "-" if body.rstrip().endswith(("-}}", "-%}", "-#}")) else ""
+        comment, gap = (
+            f"{{#{'-' if spaced else ''} rocm-lsp: ignore[{d.code}] {after}#}}",
+            " " if spaced else "",
+        )
     return Fix(title, d.code, (Edit(Span(line.end, line.end), gap + comment),), safe=False, suppression=True)
 
 
