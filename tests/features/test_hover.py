@@ -291,7 +291,7 @@ X = { dtype = "float16", size = [16, 64] }
 """) == snapshot("""\
 {{ «kernel.size(X, 1)» }}
 
-*Not rendered:* RL112 render error: ForeignError: integer division or modulo by zero (line 5)
+*Not rendered:* RL112 render error: ZeroDivisionError: integer division or modulo by zero (line 5)
 
 `size(node, start_index, end_index=…, default_value=…)` — The product of the node's sizes over [start_index, end_index] as a C++ expression; size symbols become `ks…` arguments.\
 """)

@@ -29,7 +29,15 @@ from rocm_lsp.core.engine.jinja_checks import (
     too_deep,
 )
 from rocm_lsp.core.engine.jinja_env import RenderBudgetError
-from rocm_lsp.core.engine.render import RENDER_MEMORY, RENDER_SECONDS, Rendered, RenderFailure, parse, render
+from rocm_lsp.core.engine.render import (
+    RENDER_MEMORY,
+    RENDER_SECONDS,
+    ForeignError,
+    Rendered,
+    RenderFailure,
+    parse,
+    render,
+)
 from rocm_lsp.core.engine.structure import HookSite, Outline, outline
 from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES, canonical_profile
@@ -363,7 +371,8 @@ def _failure(analysis: Analysis, failure: RenderFailure, sites: dict[int, HookSi
         return make("RL112", f"render error: {exc}", line_span)
     if isinstance(exc, RecursionError):
         return make("RL113", "rendering recursed too deeply (a macro that calls itself?)", line_span)
-    return make("RL112", f"render error: {type(exc).__name__}: {exc}", line_span)
+    kind = exc.type_name if isinstance(exc, ForeignError) else type(exc).__name__
+    return make("RL112", f"render error: {kind}: {exc}", line_span)
 
 
 def _line(analysis: Analysis, line: int | None) -> Span:
