@@ -47,6 +47,15 @@ class Span:
         return Span(self.start + delta, self.end + delta)
 
 
+@dataclass(frozen=True)
+class Edit:
+    """Replace ``span`` of a text by ``new_text`` (an empty span inserts): what a fix or a
+    rename changes."""
+
+    span: Span
+    new_text: str
+
+
 class LineIndex:
     """Maps character offsets to 0-based (line, column) pairs and back.
 

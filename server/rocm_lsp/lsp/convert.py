@@ -17,12 +17,12 @@ from rocm_lsp.core.text import LineIndex, Span
 
 if TYPE_CHECKING:  # the feature modules import these lazily, off the start-up path
     from rocm_lsp.core.features.completion import Completion, SignatureHelp
-    from rocm_lsp.core.features.fixes import Edit, Fix
+    from rocm_lsp.core.features.fixes import Fix
     from rocm_lsp.core.features.hover import Hover
     from rocm_lsp.core.features.inlay import InlayHint
     from rocm_lsp.core.features.navigation import Symbol
-    from rocm_lsp.core.features.symbols import Edit as RenameEdit
     from rocm_lsp.core.features.symbols import Fold, Highlight
+    from rocm_lsp.core.text import Edit
 
 SOURCE = "rocm-lsp"
 _SEVERITY = {
@@ -232,6 +232,13 @@ def text_edits(edits: Iterable[Edit], pos: Positions) -> list[lsp.TextEdit]:
     return [lsp.TextEdit(pos.range(e.span), e.new_text) for e in edits]
 
 
+def takes_document_changes(capabilities: lsp.ClientCapabilities) -> bool:
+    """Whether the client applies ``documentChanges`` (edits tied to a document version)."""
+    workspace = capabilities.workspace
+    edit = workspace.workspace_edit if workspace is not None else None
+    return bool(edit is not None and edit.document_changes)
+
+
 def workspace_edit(edits: Iterable[Edit], pos: Positions, uri: str, version: int | None) -> lsp.WorkspaceEdit:
     """Edits of one document: ``documentChanges`` tied to ``version`` (a client that supports
     them refuses to apply them to another version), else plain ``changes`` (``version`` None)."""
@@ -260,19 +267,6 @@ def fix_all_action(
 ) -> lsp.CodeAction:
     """A source action (``source.fixAll.rocm-lsp``) that applies many fixes at once."""
     return lsp.CodeAction(title=title, kind=kind, edit=workspace_edit(edits, pos, uri, version))
-
-
-def rename_edit(
-    edits: Iterable[RenameEdit], pos: Positions, uri: str, version: int | None
-) -> lsp.WorkspaceEdit:
-    """A rename in one document: ``documentChanges`` for ``version`` when the client takes them
-    (``version`` given), else ``changes``."""
-    found = [lsp.TextEdit(pos.range(e.span), e.new_text) for e in edits]
-    if version is None:
-        return lsp.WorkspaceEdit(changes={uri: found})
-    document = lsp.OptionalVersionedTextDocumentIdentifier(uri=uri, version=version)
-    changes = [lsp.TextDocumentEdit(text_document=document, edits=list(found))]
-    return lsp.WorkspaceEdit(document_changes=changes)
 
 
 def request_failed(reason: str) -> JsonRpcException:

@@ -29,15 +29,7 @@ from rocm_lsp.core.model.dtypes import canonical_dtype
 from rocm_lsp.core.model.profiles import PROFILES, HookSpec, all_names, canonical_profile
 from rocm_lsp.core.rules.arguments import bind
 from rocm_lsp.core.suggest import close_match
-from rocm_lsp.core.text import Span
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace ``span`` of the analysed text by ``new_text`` (an empty span inserts)."""
-
-    span: Span
-    new_text: str
+from rocm_lsp.core.text import Edit, Span
 
 
 @dataclass(frozen=True)

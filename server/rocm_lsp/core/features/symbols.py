@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from rocm_lsp.core.engine.analysis import Analysis
 from rocm_lsp.core.engine.header import JINJA_GLOBALS, RESERVED, Header
 from rocm_lsp.core.engine.structure import KERNEL, NameRef
-from rocm_lsp.core.text import LineIndex, Span
+from rocm_lsp.core.text import Edit, LineIndex, Span
 
 ROOT = 0  # the scope of the template's top level
 IMPLICIT = {"for": ("loop",), "macro": ("varargs", "kwargs", "caller")}
@@ -93,14 +93,6 @@ class Refusal:
     """Why the name under the cursor cannot be renamed (or to the name asked for)."""
 
     reason: str
-
-
-@dataclass(frozen=True)
-class Edit:
-    """Replace ``span`` of the analysed text by ``new_text``."""
-
-    span: Span
-    new_text: str
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,6 @@ def _wanted(only: Sequence[str] | None, kind: str) -> bool:
     return only is None or any(kind == o or kind.startswith(o + ".") for o in only)
 
 
-def _versioned(ls: RocmLanguageServer) -> bool:
-    """Whether the client takes ``documentChanges`` (edits tied to a document version)."""
-    workspace = ls.client_capabilities.workspace
-    edit = workspace.workspace_edit if workspace is not None else None
-    return bool(edit is not None and edit.document_changes)
-
-
 def register(server: RocmLanguageServer) -> None:
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
@@ -46,7 +39,7 @@ def register(server: RocmLanguageServer) -> None:
         from rocm_lsp.core.features.fixes import edits_of, fix_all, fixes_for
 
         analysis, pos, uri = snapshot.analysis, snapshot.positions, snapshot.uri
-        version = snapshot.version if _versioned(ls) else None
+        version = snapshot.version if convert.takes_document_changes(ls.client_capabilities) else None
         found = ls.settings.filter(list(analysis.diagnostics))
         only = params.context.only
         start, end = pos.offset(params.range.start), pos.offset(params.range.end)

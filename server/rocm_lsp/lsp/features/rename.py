@@ -12,13 +12,6 @@ from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.server import PythonSnapshot, RocmLanguageServer
 
 
-def _takes_document_changes(ls: RocmLanguageServer) -> bool:
-    """Whether the client applies ``documentChanges`` (edits tied to a document version)."""
-    workspace = ls.client_capabilities.workspace
-    edit = workspace.workspace_edit if workspace is not None else None
-    return bool(edit is not None and edit.document_changes)
-
-
 def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_PREPARE_RENAME)
     async def prepare_rename(ls: RocmLanguageServer, params: lsp.PrepareRenameParams) -> lsp.Range | None:
@@ -52,5 +45,5 @@ def register(server: RocmLanguageServer) -> None:
             edits = rename(snapshot.analysis, offset, params.new_name)
         if isinstance(edits, Refusal):
             raise convert.request_failed(edits.reason)
-        version = snapshot.version if _takes_document_changes(ls) else None
-        return convert.rename_edit(edits, snapshot.positions, snapshot.uri, version)
+        version = snapshot.version if convert.takes_document_changes(ls.client_capabilities) else None
+        return convert.workspace_edit(edits, snapshot.positions, snapshot.uri, version)
