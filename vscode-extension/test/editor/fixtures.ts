@@ -24,4 +24,6 @@ X = { dtype = "float16", size = [64] }
 }
 `;
 export const BROKEN_LINE = 7;
+/** The 1-based column of `undeclared_name` on that line: where the server places the compiler's error. */
+export const BROKEN_COLUMN = BROKEN_CPP.split("\n")[BROKEN_LINE - 1]!.indexOf("undeclared_name") + 1;
 export const COMPILE_ERROR = 'nvcc: identifier "undeclared_name" is undefined';

@@ -18,7 +18,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { after, before, describe, test } from "node:test";
 
-import { BROKEN_CPP, BROKEN_FILE, BROKEN_LINE, COMPILE_ERROR, DEF_KERNEL_LINE, FILE, SIGNATURE, TEMPLATE } from "./fixtures";
+import { BROKEN_COLUMN, BROKEN_CPP, BROKEN_FILE, BROKEN_LINE, COMPILE_ERROR, DEF_KERNEL_LINE, FILE, SIGNATURE, TEMPLATE } from "./fixtures";
 import { Editor, paths, poll } from "./harness";
 
 const PYTHON_ENV = { VIRTUAL_ENV: undefined, PYTHONPATH: undefined, PYTHONHOME: undefined, CONDA_PREFIX: undefined };
@@ -223,7 +223,7 @@ describe("no rocm-lsp anywhere: Install makes a private environment from the bun
       const rows = page.locator(".markers-panel .monaco-list-row");
       await poll("RL401 in the Problems panel", async () => (await rows.filter({ hasText: "RL401" }).count()) > 0);
       const entries = (await rows.allTextContents()).map((row) => row.replace(/\u00a0/g, " "));
-      assert.deepEqual(entries.slice(1).map((row) => row.trim()), [`${COMPILE_ERROR}rocm-lspRL401[Ln ${BROKEN_LINE}, Col 3]`], entries.join(" | "));
+      assert.deepEqual(entries.slice(1).map((row) => row.trim()), [`${COMPILE_ERROR}rocm-lspRL401[Ln ${BROKEN_LINE}, Col ${BROKEN_COLUMN}]`], entries.join(" | "));
       await page.keyboard.press("Control+1");
       await editor.hoverUntil(squiggle.first(), COMPILE_ERROR);
       await editor.screenshot("compile-squiggle");
