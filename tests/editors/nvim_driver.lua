@@ -1,16 +1,17 @@
 -- Drives a real Neovim (0.7 to 0.12) configured by one of the README's snippets: opens
 -- templates as a user would (:edit), then records what Neovim itself holds (vim.diagnostic,
--- answers to hover and workspace/executeCommand) as JSON for tests/editors/test_neovim.py.
--- Config: the JSON file named by $ROCM_LSP_NVIM_CONFIG ({bad, clean, broken, out}).
+-- answers to hover and workspace/executeCommand, buffer text after a quick fix or a rename) as
+-- JSON for tests/editors/test_neovim.py.
+-- Config: the JSON file named by $ROCM_LSP_NVIM_CONFIG ({bad, clean, broken, out, fixes, renames}).
 -- Every step records its own error, so one failure does not hide the others.
 
 local config = vim.fn.json_decode(table.concat(vim.fn.readfile(vim.env.ROCM_LSP_NVIM_CONFIG), "\n"))
-local results = { errors = vim.empty_dict(), ms = vim.empty_dict() }
+local results = { errors = vim.empty_dict(), ms = vim.empty_dict(), fixes = vim.empty_dict(), renames = vim.empty_dict() }
 local WAIT_MS = 20000 -- attach, analysis
 local COMPILE_MS = 30000 -- nvcc
 local FINDING_MS = 5000 -- a pushed finding after the command answered
 local SETTLE_MS = 300 -- time for a stray second push or pull to arrive
-local deadline = vim.loop.now() + 60000 -- all waits together: a stuck server fails fast
+local deadline = vim.loop.now() + 120000 -- all waits together: a stuck server fails fast
 
 local function budget(ms)
   return math.max(0, math.min(ms, deadline - vim.loop.now()))
@@ -184,6 +185,136 @@ step("compile", function()
   vim.wait(SETTLE_MS)
   results.compiled = diagnostics(bufnr)
 end)
+
+-- The buffer's text as it would be written (the last line's newline included).
+local function buffer_text(bufnr)
+  local text = table.concat(vim.api.nvim_buf_get_lines(bufnr, 0, -1, false), "\n")
+  if vim.bo[bufnr].eol then
+    text = text .. "\n"
+  end
+  return text
+end
+
+local function first_client(bufnr)
+  return buf_clients(bufnr)[1]
+end
+
+local function codes(bufnr)
+  local found = {}
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    table.insert(found, d.code)
+  end
+  return found
+end
+
+local function has_code(bufnr, code)
+  for _, d in ipairs(vim.diagnostic.get(bufnr)) do
+    if d.code == code then
+      return d
+    end
+  end
+  return nil
+end
+
+-- The LSP diagnostics of a line, as vim.lsp.buf.code_action sends them in its context.
+local function line_diagnostics(bufnr, lnum)
+  if vim.lsp.diagnostic.from then -- 0.10+
+    return vim.lsp.diagnostic.from(vim.diagnostic.get(bufnr, { lnum = lnum }))
+  end
+  return vim.lsp.diagnostic.get_line_diagnostics(bufnr, lnum) -- 0.7
+end
+
+-- A workspace edit applied as vim.lsp.buf.code_action / vim.lsp.buf.rename apply it.
+local function apply(bufnr, edit)
+  vim.lsp.util.apply_workspace_edit(edit, first_client(bufnr).offset_encoding)
+end
+
+-- e. Quick fixes: the cursor on the finding, the code actions there as vim.lsp.buf.code_action
+-- asks for them (the cursor's range, the line's diagnostics as context), the preferred one's edit
+-- applied; then the buffer's text, and the findings once the finding has gone (or the wait ended).
+for _, case in ipairs(config.fixes) do
+  step("fix:" .. case.name, function()
+    local bufnr = open(case.path)
+    local finding
+    wait(WAIT_MS, case.code .. " in vim.diagnostic of " .. case.path, function()
+      finding = has_code(bufnr, case.code)
+      return finding ~= nil
+    end)
+    local record = { actions = {} }
+    results.fixes[case.name] = record
+    vim.api.nvim_win_set_cursor(0, { finding.lnum + 1, finding.col })
+    local params = vim.lsp.util.make_range_params(0, first_client(bufnr).offset_encoding)
+    params.context = { diagnostics = line_diagnostics(bufnr, finding.lnum) }
+    local actions = request(bufnr, "textDocument/codeAction", params, WAIT_MS)
+    if actions == nil or actions == vim.NIL then
+      actions = {}
+    end
+    local preferred = {}
+    for _, action in ipairs(actions) do
+      local linked = {}
+      for _, d in ipairs(action.diagnostics or {}) do
+        table.insert(linked, d.code)
+      end
+      table.insert(record.actions, {
+        title = action.title,
+        kind = action.kind or vim.NIL,
+        preferred = action.isPreferred == true,
+        diagnostics = linked,
+      })
+      if action.isPreferred then
+        table.insert(preferred, action)
+      end
+    end
+    if #preferred ~= 1 then
+      error(#preferred .. " preferred actions")
+    end
+    local action = preferred[1]
+    if action.edit == nil and action.data ~= nil then
+      action = request(bufnr, "codeAction/resolve", action, WAIT_MS)
+    end
+    if action.edit == nil then
+      error("the preferred action has no edit: " .. vim.inspect(action))
+    end
+    apply(bufnr, action.edit)
+    record.text = buffer_text(bufnr)
+    vim.wait(budget(WAIT_MS), function()
+      return has_code(bufnr, case.code) == nil
+    end, 20)
+    record.after = codes(bufnr)
+  end)
+end
+
+-- f. Rename at a cursor: prepareRename where the server offers it (vim.lsp.buf.rename asks it
+-- first), then textDocument/rename, its edit applied; the buffer's text.
+for _, case in ipairs(config.renames) do
+  step("rename:" .. case.name, function()
+    local bufnr = open(case.path)
+    local record = {}
+    results.renames[case.name] = record
+    local position = { line = case.line, character = case.character }
+    local document = { uri = vim.uri_from_bufnr(bufnr) }
+    local provider = first_client(bufnr).server_capabilities.renameProvider
+    if type(provider) == "table" and provider.prepareProvider then
+      record.prepared = request(bufnr, "textDocument/prepareRename", {
+        textDocument = document,
+        position = position,
+      }, WAIT_MS)
+      if record.prepared == nil then
+        record.prepared = vim.NIL
+      end
+    end
+    local edit = request(bufnr, "textDocument/rename", {
+      textDocument = document,
+      position = position,
+      newName = case.new_name,
+    }, WAIT_MS)
+    if edit == nil then
+      error("textDocument/rename: no edit")
+    end
+    apply(bufnr, edit)
+    record.text = buffer_text(bufnr)
+  end)
+end
 
 step("clients", function()
   results.clients = {}

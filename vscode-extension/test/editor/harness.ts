@@ -78,6 +78,8 @@ export interface EditorOptions {
   interpreter?: string | null;
   /** Environment of code-server (and so of the extension host and the server) over this one; undefined removes. */
   env?: Record<string, string | undefined>;
+  /** More .vsix files installed beside the packaged extension (the test probe, `probe.ts`). */
+  extensions?: string[];
 }
 
 export class Editor {
@@ -169,13 +171,15 @@ export class Editor {
       }
     }
     const common = ["--user-data-dir", userData, "--extensions-dir", extensions, "--config", config];
-    const install = spawnSync(paths.node24, [paths.codeServer, ...common, "--install-extension", paths.vsix, "--force"], {
-      env,
-      encoding: "utf8",
-      timeout: 120_000,
-    });
-    if (install.status !== 0) {
-      throw new Error(`installing ${paths.vsix} failed:\n${install.stdout}\n${install.stderr}`);
+    for (const vsix of [paths.vsix, ...(this.options.extensions ?? [])]) {
+      const install = spawnSync(paths.node24, [paths.codeServer, ...common, "--install-extension", vsix, "--force"], {
+        env,
+        encoding: "utf8",
+        timeout: 120_000,
+      });
+      if (install.status !== 0) {
+        throw new Error(`installing ${vsix} failed:\n${install.stdout}\n${install.stderr}`);
+      }
     }
     this.log = fs.createWriteStream(path.join(paths.artifacts, `${this.name}-code-server.log`));
     const flags = ["--disable-telemetry", "--disable-update-check", "--disable-getting-started-override"];
