@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rocm_lsp import __version__
 from rocm_lsp.core.diagnostics import Severity
@@ -19,6 +20,9 @@ from rocm_lsp.core.workspace.config import (
     load_pyproject,
 )
 from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
+
+if TYPE_CHECKING:
+    from rocm_lsp.gpu.compile import KernelResources
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
 # analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
@@ -199,6 +203,24 @@ def _gpu_settings(args: argparse.Namespace) -> GpuSettings | int:
     return gpu
 
 
+def _resources_line(k: KernelResources, amd: bool) -> str:
+    """One kernel's resource usage in the compiler's own terms (ptxas's, or AMD's registers)."""
+    if not amd:
+        spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""
+        return f"{k.registers} registers, {k.shared_bytes} B shared{spills}"
+    parts = [f"{k.registers} VGPRs"]
+    parts += [f"{k.extra[key]} {key}" for key in ("AGPRs", "SGPRs") if key in k.extra]
+    parts.append(f"{k.shared_bytes} B LDS")
+    if k.stack_bytes:
+        parts.append(f"{k.stack_bytes} B scratch/lane")
+    spilled = [f"{k.extra[key]} {key[:5]}" for key in ("VGPRs Spill", "SGPRs Spill") if k.extra.get(key)]
+    if spilled:
+        parts.append("spilled " + " + ".join(spilled))
+    if "Occupancy" in k.extra:
+        parts.append(f"occupancy {k.extra['Occupancy']} waves/SIMD")
+    return ", ".join(parts)
+
+
 def _compile(args: argparse.Namespace) -> int:
     from rocm_lsp.core.text import LineIndex
     from rocm_lsp.core.workspace.check import FileReport
@@ -217,20 +239,19 @@ def _compile(args: argparse.Namespace) -> int:
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
     sys.stdout.write(FORMATS[args.output_format]([report]))
     compiled = result.result
+    amd = result.toolchain is not None and result.toolchain.platform == "amd"
     if compiled is not None and compiled.state is CompileState.SKIPPED and args.output_format == "concise":
-        print(f"skipped: AMD only ({_printable(compiled.toolchain)} here)", file=sys.stderr)
+        why = "no Composable Kernel headers" if amd else "AMD only"
+        print(f"skipped: {why} ({_printable(compiled.toolchain)} here)", file=sys.stderr)
     elif compiled is not None and args.output_format == "concise":
         state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
         verdict = "ok" if compiled.ok else compiled.state.value
         print(f"{verdict}: {_printable(compiled.toolchain)}, {state}", file=sys.stderr)
         for k in compiled.resources:
-            spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""
-            print(
-                f"  {_printable(k.name)}: {k.registers} registers, {k.shared_bytes} B shared{spills}",
-                file=sys.stderr,
-            )
+            print(f"  {_printable(k.name)}: {_resources_line(k, amd)}", file=sys.stderr)
         if compiled.library:
-            print(f"  library: {_printable(compiled.library)}", file=sys.stderr)
+            kind = "library" if compiled.library.endswith(".so") else "device code"
+            print(f"  {kind}: {_printable(compiled.library)}", file=sys.stderr)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     return EXIT_FINDINGS if errors else EXIT_CLEAN
 

@@ -182,6 +182,13 @@ def benchmark(
         return BenchOutcome(False, f"benchmark failed: {problem}")
     built = build(path, text, False, gpu, profile, cancel)
     result = built.result
+    if built.toolchain is not None and built.toolchain.device_only:
+        return BenchOutcome(
+            False,
+            f"not benchmarked: {built.toolchain.describe()} builds no loadable library; benchmarking "
+            "needs ROCm's hipcc (or nvcc) and a GPU",
+            build=built,
+        )
     if result is not None and result.state is CompileState.CANCELLED:
         return BenchOutcome(False, "not benchmarked: cancelled", build=built)
     if result is None or not result.ok or result.library is None:

@@ -13,6 +13,7 @@ from rocm_lsp.core.model.messages import shorten
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
 from rocm_lsp.core.workspace.config import GpuSettings
+from rocm_lsp.gpu import amd_clang
 from rocm_lsp.gpu.compile import CompileResult, CompilerMessage, CompileState, compile_source
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
@@ -54,6 +55,35 @@ def _def_kernel_span(analysis: Analysis) -> Span:
     return Span(0, 0)
 
 
+def _unresolved(
+    analysis: Analysis,
+    source: CompilerSource,
+    path: Path,
+    filename: str,
+    tool: Toolchain,
+    result: CompileResult,
+) -> list[Diagnostic]:
+    """RL405 on each template line lld names for an unresolved call; one at ``def_kernel`` for
+    the calls it places nowhere on the template (a header's line is said in the message)."""
+    name = Path(tool.compiler).name
+    found: list[Diagnostic] = []
+    elsewhere: list[str] = []
+    for call in result.unresolved:
+        if call.file and (call.file == filename or Path(call.file).resolve() == path.resolve()):
+            msg = CompilerMessage(call.file, call.line, 0, "error", "")
+            span, _ = _where(analysis, source, msg)
+            text = amd_clang.unresolved_message([call.name], tool.amd_clang)
+            finding = make("RL405", f"{name}: {text}", span)
+            if finding not in found:
+                found.append(finding)
+        else:
+            elsewhere.append(f"{call.name} ({call.file}:{call.line})" if call.file else call.name)
+    if elsewhere:
+        text = amd_clang.unresolved_message(elsewhere, tool.amd_clang)
+        found.append(make("RL405", f"{name}: {text}", _def_kernel_span(analysis)))
+    return found
+
+
 def build(
     path: Path,
     text: str,
@@ -63,7 +93,8 @@ def build(
     cancel: threading.Event | None = None,
 ) -> Build:
     """Render and compile one template with ``gpu``'s compiler, arch and compile timeout
-    (default: discovered, 120 s); every outcome becomes template diagnostics."""
+    (default: discovered, 120 s); every outcome becomes template diagnostics. A toolchain that
+    builds device code only (upstream clang for AMD) does so even when ``check_only`` is False."""
     gpu = gpu or GpuSettings()
     analysis = analyze(text, profile)
     errors = [d for d in analysis.diagnostics if d.severity.label == "error"]
@@ -71,7 +102,7 @@ def build(
     if rendered is None or rendered.text is None:
         return Build(analysis, None, None, errors)
     try:
-        tool = discover(gpu.compiler, gpu.arch)
+        tool = discover(gpu.compiler, gpu.arch, check_only)
     except NoToolchain as exc:
         return Build(analysis, None, None, [make("RL403", str(exc), _def_kernel_span(analysis))])
     filename = str(path)
@@ -92,6 +123,8 @@ def build(
     found: list[Diagnostic] = []
     if result.state is CompileState.SKIPPED:
         found.append(make("RL403", result.note, _def_kernel_span(analysis)))
+    elif result.unresolved:
+        found += _unresolved(analysis, source, path, filename, tool, result)
     elif result.note and not result.ok and not result.messages:
         found.append(make("RL404", result.note, _def_kernel_span(analysis)))
     for msg in result.messages:

@@ -22,7 +22,8 @@ from pathlib import Path
 from rocm_lsp.core.model.profiles import DEFAULT_PROFILE, PROFILES
 from rocm_lsp.core.workspace.config import COMPILE_TIMEOUT_S
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
-from rocm_lsp.gpu import child
+from rocm_lsp.gpu import amd_clang, child
+from rocm_lsp.gpu.amd_clang import UnresolvedCall
 from rocm_lsp.gpu.toolchain import Toolchain, compat_fingerprint, compiler_env, flags
 
 AMD_COMPILE_FLAGS = PROFILES[DEFAULT_PROFILE].amd_compile_flags  # when no profile is given
@@ -48,11 +49,18 @@ _PTXAS_USED = re.compile(r"ptxas info\s*: Used (?P<regs>\d+) registers(?:.*?(?P<
 _PTXAS_SPILL = re.compile(
     r"(?P<stack>\d+) bytes stack frame, (?P<stores>\d+) bytes spill stores, (?P<loads>\d+) bytes spill loads"
 )
+# clang's -Rpass-analysis=kernel-resource-usage: "remark: Function Name: k", then one
+# "remark:     KEY: N" line per resource (clang 22 says TotalSGPRs where clang 15 said SGPRs).
 _AMD_RESOURCE = re.compile(
     r"remark: .*?Function Name: (?P<fn>\S+)"
-    r"|remark: .*?(?P<key>VGPRs|SGPRs|ScratchSize \[bytes/lane\]|LDS Size \[bytes/block\]|AGPRs): "
-    r"(?P<value>\d+)"
+    r"|remark:\s+(?P<key>VGPRs|AGPRs|(?:Total)?SGPRs|ScratchSize \[bytes/lane\]|LDS Size \[bytes/block\]"
+    r"|Occupancy \[waves/SIMD\]|SGPRs Spill|VGPRs Spill): (?P<value>\d+)"
 )
+# AMD resources kept in ``KernelResources.extra``, by the compiler's key
+_AMD_EXTRA = {
+    "SGPRs": "SGPRs", "TotalSGPRs": "SGPRs", "AGPRs": "AGPRs", "Occupancy [waves/SIMD]": "Occupancy",
+    "SGPRs Spill": "SGPRs Spill", "VGPRs Spill": "VGPRs Spill",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -99,6 +107,8 @@ class CompileResult:
     command: list[str]
     toolchain: str
     note: str = ""  # why, in words, when nothing was compiled (e.g. AMD-only source on NVIDIA)
+    # device-library calls left undefined in the code object (AMD): the compile failed
+    unresolved: list[UnresolvedCall] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -115,6 +125,7 @@ class CompileResult:
         data = json.loads(text)
         data["messages"] = [CompilerMessage(**m) for m in data["messages"]]
         data["resources"] = [KernelResources(**r) for r in data["resources"]]
+        data["unresolved"] = [UnresolvedCall(**u) for u in data.get("unresolved", [])]
         ok, skipped = data.pop("ok", None), data.pop("skipped", False)
         if "state" in data:
             data["state"] = CompileState(data["state"])
@@ -141,18 +152,35 @@ def amd_only_reason(source: str) -> str | None:
     return None
 
 
+def ck_missing_reason(source: str, tool: Toolchain) -> str | None:
+    """Why an AMD toolchain cannot build a Composable Kernel source here (its headers are not in
+    the HIP installation the compiler reads), if it cannot."""
+    if tool.platform != "amd" or not tool.include_root or not CK_INCLUDE.search(source):
+        return None
+    include = Path(tool.include_root) / "include"
+    if (include / "ck" / "ck.hpp").exists():
+        return None
+    return (
+        f"this kernel includes Composable Kernel headers (ck/…), which are not installed here (no "
+        f"ck/ck.hpp in {include}): install Composable Kernel with ROCm to compile it for {tool.arch}"
+    )
+
+
 def cache_dir() -> Path:
     """Compiled kernels, by content (``core.files.user_cache_dir``)."""
     return user_cache_dir("build")
 
 
-RESULT_FORMAT = "2"  # what a cached result holds (2: messages with their printed line and caret)
+RESULT_FORMAT = "3"  # what a cached result holds (2: messages with their printed line and caret;
+# 3: unresolved device-library calls)
 
 
-def cache_key(source: str, tool: Toolchain, command_flags: list[str]) -> str:
+def cache_key(source: str, tool: Toolchain, command_flags: list[str], inputs: str = "") -> str:
+    """``inputs``: a digest of what else the compile reads (the device libraries, a pre-include)."""
     digest = hashlib.sha256(RESULT_FORMAT.encode())
     # The platform is part of the key: it sets the compiler's environment (HIP_PLATFORM).
-    for part in (source, tool.platform, tool.compiler, tool.version, tool.arch, " ".join(command_flags)):
+    parts = (source, tool.platform, tool.compiler, tool.version, tool.arch, " ".join(command_flags), inputs)
+    for part in parts:
         digest.update(part.encode(errors="surrogatepass"))  # an editor can send lone surrogates
         digest.update(b"\0")
     if tool.platform == "nvidia":
@@ -232,7 +260,7 @@ def parse_resources(output: str) -> list[KernelResources]:
                 elif key.startswith("Scratch"):
                     current.stack_bytes = value
                 else:
-                    current.extra[key] = value
+                    current.extra[_AMD_EXTRA[key]] = value
     return list(kernels.values())
 
 
@@ -262,6 +290,30 @@ def _run_compiler(
     return done.stdout, CompileState.COMPILED, "", True
 
 
+def _command_flags(tool: Toolchain, check_only: bool, amd_flags: Sequence[str]) -> tuple[list[str], str]:
+    """The compiler's flags and a digest of the files they name that the key must cover (the
+    device libraries and pre-include of upstream clang); ``amd_clang.SetupError`` when a
+    library cannot be made."""
+    if tool.amd_clang is None:
+        return flags(tool, "check" if check_only else "so", amd_flags), ""
+    libraries = amd_clang.device_libraries(tool.amd_clang, tool.arch)
+    return amd_clang.flags(tool.amd_clang, tool.arch, amd_flags, libraries), amd_clang.fingerprint(libraries)
+
+
+def _unresolved(tool: Toolchain, output: str, code_object: Path | None) -> tuple[list[UnresolvedCall], str]:
+    """(the device-library calls left undefined, why they could not be read or ""): from lld's
+    errors (AMD), and from the code object upstream clang built."""
+    if tool.platform != "amd":
+        return [], ""
+    names = amd_clang.undefined_in_output(output)
+    if names or code_object is None or tool.amd_clang is None:
+        return names, ""
+    found = amd_clang.undefined_in_object(tool.amd_clang, code_object)
+    if found is None:
+        return [], f"{Path(tool.amd_clang.llvm_nm).name} could not read the code object {code_object.name}"
+    return found, ""
+
+
 def compile_source(
     source: str,
     filename: str,
@@ -273,14 +325,20 @@ def compile_source(
     amd_flags: Sequence[str] = AMD_COMPILE_FLAGS,
 ) -> CompileResult:
     """Build ``source`` (already carrying ``#line`` directives naming ``filename``); ``amd_flags``:
-    the profile's ``-mllvm`` options for hipcc."""
-    reason = amd_only_reason(source) if tool.platform == "nvidia" else None
+    the profile's ``-mllvm`` options for hipcc. A device-only toolchain builds device code only
+    whatever ``check_only`` says."""
+    reason = amd_only_reason(source) if tool.platform == "nvidia" else ck_missing_reason(source, tool)
     if reason:
         return CompileResult(CompileState.SKIPPED, None, [], [], 0.0, False, [], tool.describe(), note=reason)
-    command_flags = flags(tool, "check" if check_only else "so", amd_flags)
-    key = cache_key(source, tool, command_flags)
+    check_only = check_only or tool.device_only
+    try:
+        command_flags, inputs = _command_flags(tool, check_only, amd_flags)
+    except amd_clang.SetupError as exc:
+        return CompileResult(CompileState.NOT_RUN, None, [], [], 0.0, False, [], tool.describe(), str(exc))
+    key = cache_key(source, tool, command_flags, inputs)
     folder = (root or cache_dir()) / key[:2] / key
-    artifact = folder / ("kernel.cubin" if check_only else "kernel.so")
+    device_code = "kernel.o" if tool.platform == "amd" else "kernel.cubin"
+    artifact = folder / (device_code if check_only else "kernel.so")
     report = folder / "result.json"
     if report.exists() and (artifact.exists() or not (folder / "ok").exists()):
         try:
@@ -315,9 +373,15 @@ def compile_source(
     if ok and not out.exists():
         ok, state, verdict = False, CompileState.FAILED, False
         note = f"{Path(tool.compiler).name} exited with status 0 but wrote no {out.name}"
+    unresolved, unreadable = _unresolved(tool, output, out if ok else None)
+    if unreadable:
+        ok, state, verdict, note = False, CompileState.FAILED, False, unreadable
     seconds = time.perf_counter() - start
     messages = parse_messages(output, filename)
     located = any(m.severity == "error" for m in messages)
+    if unresolved:  # a verdict on the source with this toolchain
+        ok, state, located = False, CompileState.FAILED, True
+        note = amd_clang.unresolved_message([c.name for c in unresolved], tool.amd_clang)
     verdict = verdict and (ok or located)  # a failure without a located error may be the machine's
     if not ok and not located and output.strip():
         note = (note + ": " if note else "") + output.strip().splitlines()[-1][:400]
@@ -325,12 +389,13 @@ def compile_source(
         state,
         str(artifact) if ok else None,
         messages,
-        parse_resources(output),
+        [] if unresolved else parse_resources(output),  # counts of code that cannot be built
         seconds,
         False,
         command,
         tool.describe(),
         note,
+        unresolved,
     )
     try:
         if not verdict:
