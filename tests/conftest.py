@@ -2,7 +2,7 @@
 
   editor    tests/editors/ (a real Neovim)
   e2e       tests/e2e/ and the tests that start the server (an LSP fixture, or a module about the server)
-  compiler  tests that run nvcc or hipcc (those skipped when the compiler is missing)
+  compiler  tests that run nvcc, hipcc or clang-22 (those skipped when the compiler is missing)
   oracle    tests that need real torch (the live oracle, or torch's ROCm template modules)
   gpu       tests that need a GPU (tests/test_gpu.py marks itself)
   slow      tests/robustness/ (fuzzing, faults, timeouts, pathological input), Hypothesis tests
@@ -35,7 +35,7 @@ SERVER_MODULES = {
 # Fixtures that copy torch's ROCm template modules from the torch found here (tests/torch_sources.py).
 TORCH_FIXTURES = {"torch_rocm", "ck_module"}
 SLOW_MODULES = {"test_packaging.py"}  # builds the wheel and sdist, pip-installs them into fresh venvs
-COMPILERS = ("nvcc", "hipcc")
+COMPILERS = ("nvcc", "hipcc", "clang-22")
 
 
 def _skip_reasons(item: pytest.Item) -> str:

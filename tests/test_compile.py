@@ -161,8 +161,8 @@ def test_ck_template_says_why_it_is_not_compiled(tmp_path: Path) -> None:
         env={"ROCM_LSP_CACHE_DIR": str(tmp_path), "PATH": os.environ["PATH"]},
     )  # fmt: skip
     out = proc.stdout.decode()
-    if NVCC is None:
-        assert "no HIP compiler found" in out
+    if NVCC is None:  # no compiler at all, or an AMD one (tests/test_amd_targets.py)
+        assert "no HIP compiler found" in out or "Kernel headers (ck/…), which are not installed" in out
     else:
         assert "RL403 this kernel includes Composable Kernel headers, which are AMD-only" in out
     assert proc.returncode == 0

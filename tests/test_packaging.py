@@ -45,6 +45,7 @@ def test_the_wheel_holds_the_package_data_and_the_command(dist: Path) -> None:
         names = set(archive.namelist())
         entry_points = archive.read(f"rocm_lsp-{__version__}.dist-info/entry_points.txt").decode()
     assert "rocm_lsp/gpu/hip_compat/hip/hip_runtime.h" in names
+    assert {"rocm_lsp/gpu/amd_device/clang_compat.h", "rocm_lsp/gpu/amd_device/oclc_isa_version.ll"} <= names
     assert "rocm_lsp/gpu/bench_worker.py" in names
     assert re.search(r"^rocm-lsp = rocm_lsp\.cli:main$", entry_points, re.M)
     assert not any(n.startswith(("tests/", "rocm_lsp/tests/")) for n in names)
@@ -57,6 +58,7 @@ def test_the_sdist_builds_the_same_package(dist: Path) -> None:
     top = f"rocm_lsp-{__version__}"
     assert {f"{top}/pyproject.toml", f"{top}/README.md", f"{top}/server/rocm_lsp/cli.py"} <= names
     assert f"{top}/server/rocm_lsp/gpu/hip_compat/hip/hip_runtime.h" in names
+    assert f"{top}/server/rocm_lsp/gpu/amd_device/oclc_isa_version.ll" in names
 
 
 def test_the_wheel_installs_and_checks_templates_in_a_fresh_environment(dist: Path, tmp_path: Path) -> None:
