@@ -8,6 +8,7 @@ import dataclasses
 import json
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -101,8 +102,6 @@ def test_the_generated_isa_libraries_match_rocms_own(tmp_path: Path, monkeypatch
 
 
 def run(*command: str) -> str:
-    import subprocess
-
     return subprocess.run(command + ("-o", "-"), capture_output=True, text=True, check=True).stdout
 
 
@@ -125,23 +124,25 @@ def test_the_wavefront_size_of_each_target(
     assert result.unresolved == [] and [k.name for k in result.resources] == ["_Z1kPf"]
 
 
+def compile_template(name: str, arch: str, cache: Path, *options: str) -> subprocess.CompletedProcess[bytes]:
+    """``rocm-lsp compile --check-only --arch ARCH templates/NAME`` with its own build cache."""
+    template = str(REPO / "templates" / name)
+    env = {"ROCM_LSP_CACHE_DIR": str(cache)}
+    return run_cli("compile", "--check-only", *options, "--arch", arch, template, env=env)
+
+
 @needs_clang
 @pytest.mark.parametrize("arch", ["gfx942", "gfx950"])
 @pytest.mark.parametrize("name", PORTABLE_TEMPLATES)
 def test_shipped_templates_compile_for_mi300_and_mi350(name: str, arch: str, tmp_path: Path) -> None:
-    proc = run_cli(
-        "compile", "--check-only", "--output-format", "json", "--arch", arch,
-        str(REPO / "templates" / name), env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
-    )  # fmt: skip
+    proc = compile_template(name, arch, tmp_path, "--output-format", "json")
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
     assert json.loads(proc.stdout) == []  # no error, no warning, no unresolved call (RL405)
 
 
 @needs_clang
 def test_the_summary_names_the_compiler_and_amd_resources(tmp_path: Path) -> None:
-    template = REPO / "templates" / "elementwise_bias_relu.hip.jinja"
-    env = {"ROCM_LSP_CACHE_DIR": str(tmp_path)}
-    proc = run_cli("compile", "--check-only", "--arch", "gfx942", str(template), env=env)
+    proc = compile_template("elementwise_bias_relu.hip.jinja", "gfx942", tmp_path)
     err = proc.stderr.decode()
     assert proc.returncode == 0 and proc.stdout == b"", err
     label = "upstream LLVM 22 with ROCm 5.2 headers (not AMD's ROCm 6/7 compiler)"
@@ -257,9 +258,7 @@ def test_withheld_device_libraries_are_an_error_never_a_silent_success(tmp_path:
 
 @needs_clang
 def test_ck_template_says_why_it_is_not_compiled_for_amd(tmp_path: Path) -> None:
-    template = REPO / "templates" / "ck_universal_gemm.hip.jinja"
-    env = {"ROCM_LSP_CACHE_DIR": str(tmp_path)}
-    proc = run_cli("compile", "--check-only", "--arch", "gfx942", str(template), env=env)
+    proc = compile_template("ck_universal_gemm.hip.jinja", "gfx942", tmp_path)
     out = proc.stdout.decode()
     assert " RL403 this kernel includes Composable Kernel headers (ck/…), which are not installed here" in out
     assert out.rstrip().endswith("install Composable Kernel with ROCm to compile it for gfx942")
