@@ -2,18 +2,23 @@
 # Set everything up on a fresh machine (Python >= 3.10) and run the whole test suite.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# apt_install WHY PACKAGE…: install Debian packages that are missing (as root, where apt exists),
+# or say what will be skipped without them.
+apt_install() {
+  local why="$1"; shift
+  dpkg -s "$@" >/dev/null 2>&1 && return 0
+  command -v apt-get >/dev/null && [ "$(id -u)" = 0 ] || { echo "scripts/test.sh: no $*: $why" >&2; return 0; }
+  { apt-get install -y -q --no-install-recommends "$@" \
+    || { apt-get update -q && apt-get install -y -q --no-install-recommends "$@"; }; } >/dev/null 2>&1 \
+    || echo "scripts/test.sh: could not install $*: $why" >&2
+}
 # Debian's hipcc (clang 15, ROCm 5.2) for the AMD compile tests, both wavefront sizes; no GPU needed.
-if ! command -v hipcc >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  { apt-get install -y -q --no-install-recommends hipcc \
-    || { apt-get update -q && apt-get install -y -q --no-install-recommends hipcc; }; } >/dev/null 2>&1 \
-    || echo "scripts/test.sh: could not install hipcc; the AMD compile tests will be skipped" >&2
-fi
+command -v hipcc >/dev/null || apt_install "the hipcc compile tests will be skipped" hipcc
+# Debian's clang-22 (bookworm-security) with ROCm 5.2's headers and device libraries: AMD device
+# code for gfx942, gfx950, gfx90a, gfx1100, gfx1201 (docs/amd-targets.md); no GPU needed.
+apt_install "tests/test_amd_targets.py will be skipped" clang-22 llvm-22 lld-22 libamdhip64-dev rocm-device-libs
 # Debian's Neovim 0.7.2 for tests/editors/test_neovim.py (the 0.10+ one comes with the test extra).
-if ! dpkg -s neovim >/dev/null 2>&1 && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-  { apt-get install -y -q --no-install-recommends neovim \
-    || { apt-get update -q && apt-get install -y -q --no-install-recommends neovim; }; } >/dev/null 2>&1 \
-    || echo "scripts/test.sh: could not install neovim; tests/editors/test_neovim.py will fail" >&2
-fi
+apt_install "tests/editors/test_neovim.py will fail" neovim
 python3 -m venv .venv
 .venv/bin/pip install -q --upgrade pip 2>/dev/null || true
 .venv/bin/pip install -q -e '.[test]'

@@ -90,8 +90,10 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("file", type=Path, help=TEMPLATE_HELP)
     comp.add_argument("--check-only", action="store_true", help="device code only (no GPU needed)")
     comp.add_argument("--output-format", choices=FORMAT_NAMES, default="concise", help=OUTPUT_HELP)
-    comp.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
-    comp.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's, else a default)")
+    comp.add_argument("--compiler", help="hipcc, nvcc or clang-22 to use (default: discovered)")
+    comp.add_argument(
+        "--arch", help="gfx942, gfx950, gfx90a, sm_90, … (default: the device's, else a default)"
+    )
     comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
     bench = sub.add_parser("bench", help="compile, check against [bench].reference and time on the GPU")
