@@ -200,3 +200,18 @@ def test_no_duplicate_reported_past_a_syntax_error() -> None:
     """Error recovery can swallow a table header: the second alpha is in [nodes], not a duplicate."""
     text = "{#- rocm-lsp\nalpha = 2\nx = }\n[nodes]\nalpha = 2\n-#}\n"
     assert findings(text) == [("RL101", 3, 5, "}")]
+
+
+def test_a_dtype_that_is_not_a_string_is_a_finding_not_a_crash() -> None:
+    """Found by the fuzz test: ``dtype = [64, 64]`` crashed the did-you-mean suggestion."""
+    from rocm_lsp.core.engine.analysis import analyze
+
+    text = "{#- rocm-lsp\n[nodes]\nY = { dtype = [64, 64], size = [4] }\n-#}\n{{ Y }}\n"
+    found = [(d.code, d.message) for d in analyze(text).diagnostics if d.code == "RL104"]
+    assert found == [
+        (
+            "RL104",
+            "unknown dtype [64, 64] for node Y; use a torch dtype name such as float16, bfloat16, "
+            "float32, int8",
+        )
+    ]

@@ -547,7 +547,11 @@ class _Reader:
                 "RL104",
                 f"unknown dtype {dtype_value!r} for node {name}; use a torch dtype name such "
                 "as float16, bfloat16, float32, int8"
-                + did_you_mean(dtype_value.removeprefix("torch."), known),
+                + (
+                    did_you_mean(dtype_value.removeprefix("torch."), known)
+                    if isinstance(dtype_value, str)
+                    else ""
+                ),
                 "nodes",
                 name,
                 "dtype",
