@@ -104,3 +104,12 @@ def test_each_profile_compiles_with_its_torchs_rocm_flags() -> None:
     newest = flags(tool, "so", PROFILES["rocm-2.15"].amd_compile_flags)
     assert "-amdgpu-early-inline-all=true" not in newest and "-amdgpu-function-calls=false" not in newest
     assert newest[newest.index("-fvisibility=hidden") + 1 :][:2] == ["-mllvm", "-enable-post-misched=0"]
+
+
+def test_every_hook_method_has_a_spec() -> None:
+    """The hooks' argument binding (``kernel._binding_error``) reads each hook's spec."""
+    import inspect
+
+    for profile in PROFILES.values():
+        hooks = {n for n, f in inspect.getmembers(profile.kernel_class) if getattr(f, "is_hook", False)}
+        assert hooks == set(profile.hooks), profile.name

@@ -7,8 +7,10 @@ module reads literal values from the outline, calls them, and places each findin
 
 from __future__ import annotations
 
+import functools
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
+from types import MappingProxyType
 from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, Related, make
@@ -53,7 +55,8 @@ def check_sites(text: str, header: Header, sites: tuple[HookSite, ...], profile:
     return out
 
 
-def _elsewhere(hook: str, profile: str) -> dict[str, str]:
+@functools.cache  # profiles are fixed: once per (hook, profile), not per call site
+def _elsewhere(hook: str, profile: str) -> Mapping[str, str]:
     """For each parameter other profiles' ``hook`` has and this one's lacks: those profiles."""
     mine = {p.name for p in PROFILES[profile].hooks[hook].params}
     out: dict[str, list[str]] = {}
@@ -62,7 +65,7 @@ def _elsewhere(hook: str, profile: str) -> dict[str, str]:
         for param in spec.params if spec else ():
             if param.name not in mine:
                 out.setdefault(param.name, []).append(other.name)
-    return {k: ", ".join(v) for k, v in out.items()}
+    return MappingProxyType({k: ", ".join(v) for k, v in out.items()})
 
 
 def locate(site: HookSite, spec: HookSpec | None, where: Locator) -> Span:

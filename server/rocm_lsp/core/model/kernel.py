@@ -105,7 +105,7 @@ def hook(fn: Callable[..., Any]) -> Callable[..., Any]:
                 try:
                     fn(self, *args, **kwargs)  # for the text Python (and so Inductor) raises
                 except TypeError as exc:
-                    raise _binding_error(self, fn.__name__, signature, args, kwargs, exc) from None
+                    raise _binding_error(self, fn.__name__, args, kwargs, exc) from None
                 raise
             call.arguments = {k: v for k, v in bound.arguments.items() if k != "self"}
             result = fn(self, *args, **kwargs)
@@ -121,18 +121,8 @@ def hook(fn: Callable[..., Any]) -> Callable[..., Any]:
     return wrapper
 
 
-def _binding_error(
-    kernel: TemplateKernel, name: str, signature: inspect.Signature, args: tuple, kwargs: dict, exc: TypeError
-) -> HookError:
-    spec = kernel.profile.hooks.get(name)
-    params = (
-        spec.params
-        if spec
-        else tuple(
-            arguments.Param(p.name, p.default is inspect.Parameter.empty, "any", p.name)
-            for p in list(signature.parameters.values())[1:]
-        )
-    )
+def _binding_error(kernel: TemplateKernel, name: str, args: tuple, kwargs: dict, exc: TypeError) -> HookError:
+    params = kernel.profile.hooks[name].params  # every hook has a spec (tests/test_profiles.py)
     binding = arguments.bind(name, params, [None] * len(args) + list(kwargs))
     return HookError.of(arguments.rejected(name, binding, str(exc)), "TypeError", str(exc))
 
