@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -36,3 +37,13 @@ def run_cli(
         check=False,
         env={**os.environ, **(env or {})},
     )
+
+
+def docs_example(code: str) -> tuple[str, str]:
+    """The example of ``code``'s section in docs/diagnostics.md: (its template, its report)."""
+    text = (REPO / "docs" / "diagnostics.md").read_text(encoding="utf-8")
+    section = text[text.index(f"## {code} ") :]
+    section = section[: section.index("\n## ", 1)]
+    (template,) = re.findall(r"^```jinja\n(.*?)^```$", section, re.M | re.S)
+    (report,) = re.findall(r"^```text\n(.*?)^```$", section, re.M | re.S)
+    return template, report.strip()

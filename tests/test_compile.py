@@ -127,7 +127,7 @@ def test_shipped_templates_compile_check_only(name: str, tmp_path: Path) -> None
         "compile", "--check-only", "--output-format", "json", str(REPO / "templates" / name), env=env_cache
     )
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
-    assert json.loads(proc.stdout) == []
+    assert json.loads(proc.stdout)["findings"] == []
 
 
 # AMD targets of both wavefront sizes (CDNA: 64 lanes, RDNA: 32) that Debian's hipcc builds.
@@ -152,7 +152,10 @@ def test_templates_compile_for_both_wavefront_sizes(name: str, arch: str, wave: 
         str(REPO / "templates" / name), env={"ROCM_LSP_CACHE_DIR": str(tmp_path)},
     )  # fmt: skip
     assert proc.returncode == 0, proc.stdout.decode() + proc.stderr.decode()
-    assert json.loads(proc.stdout) == []
+    doc = json.loads(proc.stdout)
+    # resource warnings (spills, low occupancy: tests/test_assembly.py) are allowed, nothing else
+    assert [f for f in doc["findings"] if f["code"] not in ("RL406", "RL407")] == []
+    assert doc["compile"]["state"] == "compiled" and doc["compile"]["target"] == arch
 
 
 def test_ck_template_says_why_it_is_not_compiled(tmp_path: Path) -> None:
@@ -200,7 +203,7 @@ def test_compiler_errors_and_warnings_land_on_template_lines(tmp_path: Path) -> 
     )
     found = sorted(
         (r["code"], r["location"]["row"], r["location"]["column"], r["end_location"]["column"], r["message"])
-        for r in json.loads(proc.stdout)
+        for r in json.loads(proc.stdout)["findings"]
     )
     # an error inside a hook's expansion lands on the hook call (no <stdexcept> included)
     assert found == [

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from rocm_lsp import __version__
 from rocm_lsp.core.diagnostics import Severity
@@ -20,9 +19,6 @@ from rocm_lsp.core.workspace.config import (
     load_pyproject,
 )
 from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
-
-if TYPE_CHECKING:
-    from rocm_lsp.gpu.compile import KernelResources
 
 # Kept here (PROFILE_NAMES in core.config) so that `rocm-lsp serve` starts without importing the
 # analysis engine; tests/test_cli.py checks they match PROFILES and FORMATS.
@@ -96,6 +92,30 @@ def _parser() -> argparse.ArgumentParser:
     )
     comp.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
+    asm = sub.add_parser(
+        "asm", help="the kernel's ISA (AMD) or PTX (NVIDIA) under the template lines (no GPU needed)"
+    )
+    asm.add_argument("file", type=Path, help=TEMPLATE_HELP)
+    asm.add_argument("--arch", help="gfx942, gfx950, gfx90a, gfx1100, gfx1201, sm_90, … (default: gfx942)")
+    asm.add_argument("--compiler", help="hipcc, nvcc or clang-22 to use (default: discovered)")
+    asm.add_argument("--line", type=int, help="only the instructions of this template line (1-based)")
+    asm.add_argument(
+        "--output-format", choices=("text", "json"), default="text", help="text (default) or json"
+    )
+    asm.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
+
+    compare = sub.add_parser(
+        "compare", help="compile for several targets at once and compare registers, LDS, spills, occupancy"
+    )
+    compare.add_argument("file", type=Path, help=TEMPLATE_HELP)
+    compare.add_argument(
+        "--targets", help="comma-separated (default: [tool.rocm-lsp] targets, else gfx942,gfx950,sm_90)"
+    )
+    compare.add_argument(
+        "--output-format", choices=("markdown", "json"), default="markdown", help="markdown (default) or json"
+    )
+    compare.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
+
     bench = sub.add_parser("bench", help="compile, check against [bench].reference and time on the GPU")
     bench.add_argument("file", type=Path, help=f"{TEMPLATE_HELP} with a [bench] table")
     bench.add_argument(
@@ -140,6 +160,10 @@ def main(argv: list[str] | None = None) -> int:
             return _compile(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "asm":
+            return _asm(args)
+        if args.command == "compare":
+            return _compare(args)
         return _check(args)
     except KeyboardInterrupt:
         return EXIT_USAGE
@@ -148,11 +172,11 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_USAGE
 
 
-def _printable(text: object) -> str:
+def _printable(text: object, newlines: bool = False) -> str:
     """``text`` with control characters escaped, for the terminal (``report_formats.printable``)."""
     from rocm_lsp.report_formats import printable
 
-    return printable(text)
+    return printable(text, newlines)
 
 
 def _read_template(path: Path) -> str | int:
@@ -177,6 +201,7 @@ GPU_FLAGS = {
     "arch": "arch",
     "python": "benchmarkInterpreter",
     "timeout": "benchmarkTimeout",
+    "targets": "targets",
 }
 
 
@@ -205,42 +230,38 @@ def _gpu_settings(args: argparse.Namespace) -> GpuSettings | int:
     return gpu
 
 
-def _resources_line(k: KernelResources, amd: bool) -> str:
-    """One kernel's resource usage in the compiler's own terms (ptxas's, or AMD's registers)."""
-    if not amd:
-        spills = f", spills {k.spill_stores}/{k.spill_loads} B" if k.spill_stores else ""
-        return f"{k.registers} registers, {k.shared_bytes} B shared{spills}"
-    parts = [f"{k.registers} VGPRs"]
-    parts += [f"{k.extra[key]} {key}" for key in ("AGPRs", "SGPRs") if key in k.extra]
-    parts.append(f"{k.shared_bytes} B LDS")
-    if k.stack_bytes:
-        parts.append(f"{k.stack_bytes} B scratch/lane")
-    spilled = [f"{k.extra[key]} {key[:5]}" for key in ("VGPRs Spill", "SGPRs Spill") if k.extra.get(key)]
-    if spilled:
-        parts.append("spilled " + " + ".join(spilled))
-    if "Occupancy" in k.extra:
-        parts.append(f"occupancy {k.extra['Occupancy']} waves/SIMD")
-    return ", ".join(parts)
-
-
-def _compile(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.text import LineIndex
-    from rocm_lsp.core.workspace.check import FileReport
-    from rocm_lsp.gpu.build import build
-    from rocm_lsp.gpu.compile import CompileState
-    from rocm_lsp.report_formats import FORMATS
-
-    path: Path = args.file
-    text = _read_template(path)
+def _template_and_gpu(args: argparse.Namespace) -> tuple[str, GpuSettings] | int:
+    """``args.file``'s text and the GPU settings, or the exit code after saying what is wrong."""
+    text = _read_template(args.file)
     if isinstance(text, int):
         return text
     gpu = _gpu_settings(args)
-    if isinstance(gpu, int):
-        return gpu
+    return gpu if isinstance(gpu, int) else (text, gpu)
+
+
+def _compile(args: argparse.Namespace) -> int:
+    import json
+
+    from rocm_lsp.core.text import LineIndex
+    from rocm_lsp.core.workspace.check import FileReport
+    from rocm_lsp.gpu.build import build, compile_json
+    from rocm_lsp.gpu.compile import CompileState
+    from rocm_lsp.gpu.resource_report import describe
+    from rocm_lsp.report_formats import FORMATS, json_records
+
+    path: Path = args.file
+    loaded = _template_and_gpu(args)
+    if isinstance(loaded, int):
+        return loaded
+    text, gpu = loaded
     result = build(path, text, args.check_only, gpu, args.profile)
     report = FileReport(path, LineIndex(text), tuple(result.diagnostics))
-    sys.stdout.write(FORMATS[args.output_format]([report]))
     compiled = result.result
+    if args.output_format == "json":
+        doc = {"findings": json_records([report]), "compile": compile_json(result)}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        sys.stdout.write(FORMATS[args.output_format]([report]))
     amd = result.toolchain is not None and result.toolchain.platform == "amd"
     if compiled is not None and compiled.state is CompileState.SKIPPED and args.output_format == "concise":
         why = "no Composable Kernel headers" if amd else "AMD only"
@@ -249,13 +270,77 @@ def _compile(args: argparse.Namespace) -> int:
         state = "cached" if compiled.cached else f"{compiled.seconds:.2f} s"
         verdict = "ok" if compiled.ok else compiled.state.value
         print(f"{verdict}: {_printable(compiled.toolchain)}, {state}", file=sys.stderr)
-        for k in compiled.resources:
-            print(f"  {_printable(k.name)}: {_resources_line(k, amd)}", file=sys.stderr)
+        for k in result.reports:
+            print(f"  {_printable(k.short_name)}: {_printable(describe(k))}", file=sys.stderr)
         if compiled.library:
             kind = "library" if compiled.library.endswith(".so") else "device code"
             print(f"  {kind}: {_printable(compiled.library)}", file=sys.stderr)
     errors = [d for d in result.diagnostics if d.severity is Severity.ERROR]
     return EXIT_FINDINGS if errors else EXIT_CLEAN
+
+
+def _asm(args: argparse.Namespace) -> int:
+    import json
+
+    from rocm_lsp.gpu.targets import assembly_json, assembly_view
+
+    path: Path = args.file
+    loaded = _template_and_gpu(args)
+    if isinstance(loaded, int):
+        return loaded
+    text, gpu = loaded
+    view = assembly_view(path, text, gpu, gpu.arch or gpu.targets[0], args.profile)
+    if args.output_format == "json":
+        doc = assembly_json(view, text)
+        if args.line is not None:
+            for kernel in doc["kernels"]:
+                kernel["blocks"] = [b for b in kernel["blocks"] if b["line"] == args.line]
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    elif view.document is not None:
+        shown = view.document.text
+        if args.line is not None:
+            shown = _only_line(shown, path.name, args.line)
+        sys.stdout.write(_printable(shown, newlines=True))
+    if view.problem:
+        print(
+            f"{_printable(path)}: no assembly for {view.target}: {_printable(view.problem)}", file=sys.stderr
+        )
+        return EXIT_FINDINGS
+    return EXIT_CLEAN
+
+
+def _only_line(document: str, name: str, line: int) -> str:
+    """The assembly document cut to its header, its kernel headings and the blocks of ``line``."""
+    heading = f"// ── {name}:{line} ──"
+    out, keep = [], True
+    for row in document.splitlines(keepends=True):
+        if row.startswith("// ── "):
+            keep = row.startswith(heading)
+        elif row.startswith("// ═══") or not row.startswith("    "):
+            keep = keep if row.startswith("    ") else True
+            if row.startswith("// ═══"):
+                keep = True
+        if keep:
+            out.append(row)
+    return "".join(out)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    import json
+
+    from rocm_lsp.gpu.targets import compare, compare_json, markdown
+
+    path: Path = args.file
+    loaded = _template_and_gpu(args)
+    if isinstance(loaded, int):
+        return loaded
+    text, gpu = loaded
+    results = compare(path, text, gpu, gpu.targets, args.profile)
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps(compare_json(results), indent=2) + "\n")
+    else:
+        sys.stdout.write(_printable(markdown(path, results), newlines=True))
+    return EXIT_FINDINGS if any(r.problem for r in results) else EXIT_CLEAN
 
 
 def _bench(args: argparse.Namespace) -> int:
@@ -264,12 +349,10 @@ def _bench(args: argparse.Namespace) -> int:
     from rocm_lsp.gpu.bench import benchmark
 
     path: Path = args.file
-    text = _read_template(path)
-    if isinstance(text, int):
-        return text
-    gpu = _gpu_settings(args)
-    if isinstance(gpu, int):
-        return gpu
+    loaded = _template_and_gpu(args)
+    if isinstance(loaded, int):
+        return loaded
+    text, gpu = loaded
     hint = "pass --python with a Python that has torch installed"
     outcome = benchmark(path, text, gpu, hint=hint)
     matched = (outcome.report.get("check") or {}).get("status") in ("matched", "skipped", None)

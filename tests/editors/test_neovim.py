@@ -192,7 +192,7 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
 
     compiled = json.loads(
         cli("compile", "--check-only", "--output-format", "json", str(paths["broken"]), env=env)
-    )
+    )["findings"]
     return {
         "root": root,
         "paths": paths,

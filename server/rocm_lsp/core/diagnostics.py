@@ -102,6 +102,8 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL403", INFO, "not compiled here (AMD-only source on NVIDIA, no CK headers, or no compiler)"),
     Rule("RL404", E, "the compiler failed without a located message (crash, timeout)"),
     Rule("RL405", E, "the device code calls functions no linked device library defines"),
+    Rule("RL406", W, "the kernel spills registers to memory"),
+    Rule("RL407", W, "AMD occupancy below the configured floor (occupancyFloor)"),
     Rule("RL501", E, "template variable not passed by a render call"),
     Rule("RL502", W, "render argument never used by the template"),
     Rule("RL503", E, "render argument passed twice"),

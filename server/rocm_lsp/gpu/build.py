@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import re
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from rocm_lsp.core.diagnostics import Diagnostic, make
 from rocm_lsp.core.engine.analysis import Analysis, analyze
@@ -13,8 +15,9 @@ from rocm_lsp.core.model.messages import shorten
 from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.text import Span
 from rocm_lsp.core.workspace.config import GpuSettings
-from rocm_lsp.gpu import amd_clang
+from rocm_lsp.gpu import amd_clang, resource_report
 from rocm_lsp.gpu.compile import CompileResult, CompilerMessage, CompileState, compile_source
+from rocm_lsp.gpu.resource_report import KernelReport
 from rocm_lsp.gpu.toolchain import NoToolchain, Toolchain, discover
 
 
@@ -24,6 +27,8 @@ class Build:
     result: CompileResult | None
     toolchain: Toolchain | None
     diagnostics: list[Diagnostic]  # on the template: render errors, then compiler messages
+    reports: list[KernelReport] = field(default_factory=list)  # per kernel: resources, occupancy
+    source: CompilerSource | None = None  # what the compiler read (None when nothing was compiled)
 
 
 def _line_span(analysis: Analysis, line: int) -> Span:
@@ -53,6 +58,23 @@ def _def_kernel_span(analysis: Analysis) -> Span:
             if site.hook == "def_kernel" and site.call_span is not None:
                 return site.call_span
     return Span(0, 0)
+
+
+def _kernel_span(analysis: Analysis, name: str) -> Span:
+    """The kernel's name where the template declares it ``__global__``, else ``def_kernel``."""
+    found = re.search(rf"__global__[^;{{}}]*?\b({re.escape(name)})\s*\(", analysis.text)
+    return Span(found.start(1), found.end(1)) if found else _def_kernel_span(analysis)
+
+
+def _resource_findings(analysis: Analysis, reports: list[KernelReport], floor: int) -> list[Diagnostic]:
+    """RL406/RL407 at each kernel's declaration, one per kernel and rule."""
+    found: list[Diagnostic] = []
+    for hurt in resource_report.hurts(reports, floor):
+        name = resource_report.source_name(hurt.kernel.kernel.name)
+        finding = make(hurt.code, hurt.message, _kernel_span(analysis, name))
+        if finding not in found:
+            found.append(finding)
+    return found
 
 
 def _unresolved(
@@ -91,6 +113,7 @@ def build(
     gpu: GpuSettings | None = None,
     profile: str | None = None,
     cancel: threading.Event | None = None,
+    ptx: bool = False,
 ) -> Build:
     """Render and compile one template with ``gpu``'s compiler, arch and compile timeout
     (default: discovered, 120 s); every outcome becomes template diagnostics. A toolchain that
@@ -117,9 +140,10 @@ def build(
         timeout=timeout,
         cancel=cancel,
         amd_flags=amd_flags,
+        ptx=ptx,
     )
     if result.state is CompileState.CANCELLED:
-        return Build(analysis, result, tool, [])
+        return Build(analysis, result, tool, [], source=source)
     found: list[Diagnostic] = []
     if result.state is CompileState.SKIPPED:
         found.append(make("RL403", result.note, _def_kernel_span(analysis)))
@@ -139,4 +163,26 @@ def build(
             )
         if finding not in found:  # e.g. one loop line's error in every iteration, on the whole line
             found.append(finding)
-    return Build(analysis, result, tool, found)
+    reports = resource_report.kernel_reports(result.resources, tool.arch, tool.platform, rendered.text)
+    found += _resource_findings(analysis, reports, gpu.occupancy_floor)
+    return Build(analysis, result, tool, found, reports, source)
+
+
+def compile_json(built: Build) -> dict[str, Any] | None:
+    """The compile's outcome for ``rocm-lsp compile --output-format json`` (None: nothing was
+    compiled — the findings say why): the compiler, the target, the state, each kernel's report."""
+    result, tool = built.result, built.toolchain
+    if result is None or tool is None:
+        return None
+    return {
+        "state": result.state.value,
+        "toolchain": result.toolchain,
+        "compiler": Path(tool.compiler).name,
+        "platform": tool.platform,
+        "target": tool.arch,
+        "seconds": round(result.seconds, 3),
+        "cached": result.cached,
+        "artifact": result.library,
+        "note": result.note or None,
+        "kernels": [resource_report.to_json(k) for k in built.reports],
+    }

@@ -84,6 +84,7 @@ class KernelResources:
     shared_bytes: int | None = None
     stack_bytes: int | None = None
     extra: dict[str, int] = field(default_factory=dict)
+    demangled: str = ""  # the C++ name (``demangle``), "" when no demangler is installed
 
 
 class CompileState(str, Enum):
@@ -171,8 +172,9 @@ def cache_dir() -> Path:
     return user_cache_dir("build")
 
 
-RESULT_FORMAT = "3"  # what a cached result holds (2: messages with their printed line and caret;
-# 3: unresolved device-library calls)
+RESULT_FORMAT = "4"  # what a cached result holds (2: messages with their printed line and caret;
+# 3: unresolved device-library calls; 4: demangled kernel names, line tables for the assembly view)
+DEMANGLERS = ("llvm-cxxfilt-22", "llvm-cxxfilt", "c++filt", "cu++filt")
 
 
 def cache_key(source: str, tool: Toolchain, command_flags: list[str], inputs: str = "") -> str:
@@ -264,6 +266,26 @@ def parse_resources(output: str) -> list[KernelResources]:
     return list(kernels.values())
 
 
+def demangle(resources: list[KernelResources]) -> None:
+    """Fill in each kernel's C++ name with the first demangler installed (in one run); names
+    stay as they are when there is none or it fails."""
+    tool = next((found for name in DEMANGLERS if (found := shutil.which(name))), None)
+    mangled = [k.name for k in resources if k.name.startswith("_Z")]
+    if tool is None or not mangled:
+        return
+    try:
+        done = child.run([tool, *mangled], 10.0, None)
+    except OSError:
+        return
+    lines = done.stdout.splitlines()
+    if done.returncode != 0 or len(lines) != len(mangled):
+        return
+    names = dict(zip(mangled, lines, strict=True))
+    for k in resources:
+        if names.get(k.name, k.name) != k.name:
+            k.demangled = names[k.name]
+
+
 def _run_compiler(
     command: list[str], cwd: Path, timeout: float, cancel: threading.Event | None, env: dict[str, str]
 ) -> tuple[str, CompileState, str, bool]:
@@ -290,12 +312,14 @@ def _run_compiler(
     return done.stdout, CompileState.COMPILED, "", True
 
 
-def _command_flags(tool: Toolchain, check_only: bool, amd_flags: Sequence[str]) -> tuple[list[str], str]:
+def _command_flags(
+    tool: Toolchain, check_only: bool, amd_flags: Sequence[str], ptx: bool = False
+) -> tuple[list[str], str]:
     """The compiler's flags and a digest of the files they name that the key must cover (the
     device libraries and pre-include of upstream clang); ``amd_clang.SetupError`` when a
     library cannot be made."""
     if tool.amd_clang is None:
-        return flags(tool, "check" if check_only else "so", amd_flags), ""
+        return flags(tool, "ptx" if ptx else "check" if check_only else "so", amd_flags), ""
     libraries = amd_clang.device_libraries(tool.amd_clang, tool.arch)
     return amd_clang.flags(tool.amd_clang, tool.arch, amd_flags, libraries), amd_clang.fingerprint(libraries)
 
@@ -323,21 +347,24 @@ def compile_source(
     root: Path | None = None,
     cancel: threading.Event | None = None,
     amd_flags: Sequence[str] = AMD_COMPILE_FLAGS,
+    ptx: bool = False,
 ) -> CompileResult:
     """Build ``source`` (already carrying ``#line`` directives naming ``filename``); ``amd_flags``:
     the profile's ``-mllvm`` options for hipcc. A device-only toolchain builds device code only
-    whatever ``check_only`` says."""
+    whatever ``check_only`` says; ``ptx`` (NVIDIA) builds PTX with line information instead (no
+    resource report: ptxas does not run)."""
     reason = amd_only_reason(source) if tool.platform == "nvidia" else ck_missing_reason(source, tool)
     if reason:
         return CompileResult(CompileState.SKIPPED, None, [], [], 0.0, False, [], tool.describe(), note=reason)
-    check_only = check_only or tool.device_only
+    ptx = ptx and tool.platform == "nvidia"
+    check_only = check_only or tool.device_only or ptx
     try:
-        command_flags, inputs = _command_flags(tool, check_only, amd_flags)
+        command_flags, inputs = _command_flags(tool, check_only, amd_flags, ptx)
     except amd_clang.SetupError as exc:
         return CompileResult(CompileState.NOT_RUN, None, [], [], 0.0, False, [], tool.describe(), str(exc))
     key = cache_key(source, tool, command_flags, inputs)
     folder = (root or cache_dir()) / key[:2] / key
-    device_code = "kernel.o" if tool.platform == "amd" else "kernel.cubin"
+    device_code = "kernel.o" if tool.platform == "amd" else "kernel.ptx" if ptx else "kernel.cubin"
     artifact = folder / (device_code if check_only else "kernel.so")
     report = folder / "result.json"
     if report.exists() and (artifact.exists() or not (folder / "ok").exists()):
@@ -385,11 +412,13 @@ def compile_source(
     verdict = verdict and (ok or located)  # a failure without a located error may be the machine's
     if not ok and not located and output.strip():
         note = (note + ": " if note else "") + output.strip().splitlines()[-1][:400]
+    resources = [] if unresolved else parse_resources(output)  # no counts of code that cannot be built
+    demangle(resources)
     result = CompileResult(
         state,
         str(artifact) if ok else None,
         messages,
-        [] if unresolved else parse_resources(output),  # counts of code that cannot be built
+        resources,
         seconds,
         False,
         command,

@@ -427,3 +427,76 @@ def _macro_body(text: str, name: str) -> str | None:
     define = re.compile(rf"^[ \t]*#[ \t]*define[ \t]+{re.escape(name)}\([^)]*\)([^\n]*)$", re.MULTILINE)
     found = define.search(text)
     return found.group(1) if found else None
+
+
+_LAUNCH_GGL = re.compile(r"\bhipLaunchKernelGGL\s*\(")
+_LAUNCH_CHEVRONS = re.compile(r"\b([A-Za-z_]\w*)\s*(?:<[^<>;]*>\s*)?<<<")
+_IDENT = re.compile(r"[A-Za-z_]\w*")
+
+
+def _arguments(text: str, start: int, close: str = ")") -> list[str]:
+    """The comma-separated arguments from ``start`` (just after the opening bracket) to the
+    bracket that closes it, split at depth 0 (parentheses, brackets, braces and ``<…>`` of
+    template arguments are not told apart from less-than: good enough for launch sites)."""
+    out, depth, begin = [], 0, start
+    at = start
+    while at < len(text):
+        if text.startswith(close, at) and depth == 0:
+            out.append(text[begin:at].strip())
+            return out
+        char = text[at]
+        if char in "([{":
+            depth += 1
+        elif char in ")]}":
+            depth -= 1
+        elif char == "," and depth == 0:
+            out.append(text[begin:at].strip())
+            begin = at + 1
+        at += 1
+    return []
+
+
+def _dim(text: str, expression: str, before: int) -> int | None:
+    """The thread count of a launch's block expression: ``N``, ``dim3(x, y, z)`` or a ``dim3``
+    variable declared before ``before`` with constant components; None otherwise."""
+    expression = expression.strip()
+    while expression.startswith("(") and expression.endswith(")"):
+        expression = expression[1:-1].strip()
+    call = re.fullmatch(r"(?:dim3|static_cast<\w+>)\s*\((.*)\)", expression, re.DOTALL)
+    if call is not None:
+        parts = _arguments(call.group(1) + ")", 0)
+        sizes = [_dim(text, part, before) for part in parts]
+        if not sizes or len(sizes) > 3 or any(s is None for s in sizes):
+            return None
+        total = 1
+        for size in sizes:
+            total *= size or 1
+        return total
+    if _INT.fullmatch(expression) or _IDENT.fullmatch(expression):
+        declared = re.compile(rf"\bdim3\s+{re.escape(expression)}\s*(?:\(|\{{|=\s*dim3\s*\()")
+        found = [m for m in declared.finditer(text, 0, before)]
+        if found:
+            return _dim(text, "dim3(" + ", ".join(_arguments(text, found[-1].end())) + ")", before)
+        return _bound(text, expression, before)
+    return None
+
+
+def launch_block_sizes(cpp: str) -> dict[str, int | None]:
+    """Kernel name -> the block size its launches use, read from ``hipLaunchKernelGGL(kernel,
+    grid, block, …)`` and ``kernel<<<grid, block>>>``: a literal, a constant, ``dim3(…)`` of
+    constants, or a ``dim3`` variable built from them. None where a launch's block is computed
+    at run time or two launches of the kernel differ. A heuristic over rendered C++."""
+    if not isinstance(cpp, str):
+        return {}
+    text = _strip_comments(cpp)
+    seen: dict[str, set[int | None]] = {}
+    for launch in _LAUNCH_GGL.finditer(text):
+        args = _arguments(text, launch.end())
+        name = _IDENT.search(args[0]) if len(args) >= 3 else None
+        if name is not None:
+            seen.setdefault(name.group(0), set()).add(_dim(text, args[2], launch.start()))
+    for launch in _LAUNCH_CHEVRONS.finditer(text):
+        args = _arguments(text, launch.end(), ">>>")
+        if len(args) >= 2:
+            seen.setdefault(launch.group(1), set()).add(_dim(text, args[1], launch.start()))
+    return {name: next(iter(sizes)) if len(sizes) == 1 else None for name, sizes in seen.items()}

@@ -219,20 +219,26 @@ def flags(tool: Toolchain, output: str, amd_flags: Sequence[str]) -> list[str]:
     """Compiler flags mirroring Inductor's ROCm compile command (``compile_command.py``);
     ``amd_flags`` are the ``-mllvm`` options of the profile's torch (``Profile.amd_compile_flags``).
 
-    ``output`` is "so" (a loadable shared library) or "check" (device code only, no link).
+    ``output`` is "so" (a loadable shared library), "check" (device code only, no link; with line
+    tables for the assembly view, which leave the code as it is) or "ptx" (NVIDIA's PTX, with
+    ``-lineinfo``).
     """
     if tool.platform == "amd":
         common = [
             "-O3", "-x", "hip", "-std=c++20", f"--offload-arch={tool.arch}", "-fno-gpu-rdc",
             "-fPIC", "-fvisibility=hidden", *amd_flags, "-Rpass-analysis=kernel-resource-usage",
         ]  # fmt: skip
-        return [*common, "-shared"] if output == "so" else [*common, "--cuda-device-only", "-c"]
+        if output == "so":
+            return [*common, "-shared"]
+        return [*common, "--cuda-device-only", "-c", "-gline-tables-only", "--no-gpu-bundle-output"]
     common = [
         "-O3", "-x", "cu", "-std=c++17", f"-arch={tool.arch}", "-Xptxas", "-v",
         f"-I{HIP_COMPAT}", "-Xcompiler", "-fPIC", "-Xcompiler", "-fvisibility=hidden",
         "--expt-relaxed-constexpr",
     ]  # fmt: skip
-    return [*common, "-shared"] if output == "so" else [*common, "--cubin"]
+    if output == "ptx":
+        return [flag for flag in common if flag not in ("-Xptxas", "-v")] + ["-ptx", "-lineinfo"]
+    return [*common, "-shared"] if output == "so" else [*common, "--cubin", "-lineinfo"]
 
 
 def compat_fingerprint() -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
@@ -23,6 +24,10 @@ PROFILE_NAMES = ("seed", "rocm-2.13", "rocm-2.15", "rocm-2.14")  # canonical nam
 
 COMPILE_TIMEOUT_S = 120.0  # default `compileTimeout`: a compile is stopped after this long
 BENCHMARK_TIMEOUT_S = 180.0  # default `benchmarkTimeout`: the benchmark worker is killed after this long
+# default `occupancyFloor`: below 2 waves per SIMD a kernel has no other wave to hide latency with
+OCCUPANCY_FLOOR = 2
+# default `targets`: MI300 (CDNA3), MI350 (CDNA4) and H100/H200 (Hopper)
+COMPARE_TARGETS = ("gfx942", "gfx950", "sm_90")
 
 
 @dataclass(frozen=True)
@@ -36,6 +41,8 @@ class GpuSettings:
     benchmark_interpreter: str | None = None  # `benchmarkInterpreter`: a Python with torch; None: ours
     compile_timeout: float = COMPILE_TIMEOUT_S  # `compileTimeout`, seconds
     benchmark_timeout: float = BENCHMARK_TIMEOUT_S  # `benchmarkTimeout`, seconds
+    occupancy_floor: int = OCCUPANCY_FLOOR  # `occupancyFloor`: warn below these waves/SIMD (0: never)
+    targets: tuple[str, ...] = COMPARE_TARGETS  # `targets`: what Compare targets and Show assembly offer
     warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
     errors: tuple[str, ...] = field(default=(), compare=False)  # the invalid values among them
 
@@ -47,6 +54,8 @@ GPU_KEYS = {
     "benchmarkInterpreter": "benchmark_interpreter",
     "compileTimeout": "compile_timeout",
     "benchmarkTimeout": "benchmark_timeout",
+    "occupancyFloor": "occupancy_floor",
+    "targets": "targets",
 }
 # Settings that name a program to run: never taken from a project file (SECURITY.md: the
 # workspace's files are untrusted, the user's settings and command line are not).
@@ -57,6 +66,9 @@ TEXT_EXPECTED = {
     "benchmarkInterpreter": "the name or path of a Python interpreter (a string)",
 }
 SECONDS_EXPECTED = "a positive number of seconds (0: the default)"
+FLOOR_EXPECTED = "a whole number of waves per SIMD, 0 or more (0: never warn)"
+TARGETS_EXPECTED = 'a list of GPU architectures such as ["gfx942", "gfx950", "sm_90"]'
+_TARGET_NAME = re.compile(r"(?:gfx[0-9a-f]{3,4}|sm_\d{2,3}a?|compute_\d{2,3}a?)")
 
 
 def _fold(key: str) -> str:
@@ -100,7 +112,12 @@ def gpu_from_mapping(
         name = GPU_KEYS[canonical]
         parsed, ok = _gpu_value(canonical, value)
         if not ok:
-            expected = SECONDS_EXPECTED if name.endswith("_timeout") else TEXT_EXPECTED[canonical]
+            expected = (
+                SECONDS_EXPECTED if name.endswith("_timeout")
+                else FLOOR_EXPECTED if name == "occupancy_floor"
+                else TARGETS_EXPECTED if name == "targets"
+                else TEXT_EXPECTED[canonical]
+            )  # fmt: skip
             problem = _invalid(key, expected, value)
             warnings.append(problem)
             errors.append(problem)
@@ -109,10 +126,19 @@ def gpu_from_mapping(
     return replace(base, **updates, warnings=tuple(warnings), errors=tuple(errors))
 
 
-def _gpu_value(key: str, value: Any) -> tuple[str | float | None, bool]:
+def _gpu_value(key: str, value: Any) -> tuple[str | float | tuple[str, ...] | None, bool]:
     """(the value, or None for the default; whether it is valid) for one GPU setting."""
     if value is None:
         return None, True
+    if key == "occupancyFloor":
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return (value, True) if whole and 0 <= value <= 64 else (None, False)
+    if key == "targets":
+        if isinstance(value, str):  # the CLI's comma-separated list
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        names = tuple(value) if isinstance(value, (list, tuple)) else ()
+        valid = 0 < len(names) <= 16 and all(isinstance(n, str) and _TARGET_NAME.fullmatch(n) for n in names)
+        return (tuple(dict.fromkeys(names)), True) if valid else (None, False)
     if GPU_KEYS[key].endswith("_timeout"):
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return None, False

@@ -44,15 +44,19 @@ def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Bu
         return "Compile: not compiled", result.note
     if not result.ok:
         return f"Compile ✗ {errors} error{'s' if errors != 1 else ''}", f"compile failed: {errors} error(s)"
-    parts = []
-    for k in result.resources[:1]:
-        parts.append(f"{k.registers} regs")
-        parts.append(f"{k.spill_stores or 0} B spills")
-        parts.append(f"{(k.shared_bytes or 0) / 1024:.1f} KiB smem")
+    from rocm_lsp.gpu.resource_report import lens_detail
+
     timing = "cached" if result.cached else f"{result.seconds:.1f} s"
-    detail = ", ".join(parts)
-    title = f"Compile ✓ {detail} ({timing})" if parts else f"Compile ✓ ({timing})"
-    return title, f"compiled with {result.toolchain} in {timing}" + (f": {detail}" if detail else "")
+    detail = lens_detail(build.reports)
+    target = build.toolchain.arch if build.toolchain is not None else ""
+    if detail and target:
+        detail = f"{target}: {detail}"
+    title = f"Compile ✓ {detail} ({timing})" if detail else f"Compile ✓ ({timing})"
+    summary = f"compiled with {result.toolchain} in {timing}" + (f": {detail}" if detail else "")
+    warned = sum(1 for d in build.diagnostics if d.code in ("RL406", "RL407"))
+    if warned:
+        summary += f" ({warned} resource warning{'s' if warned != 1 else ''}: spills or low occupancy)"
+    return title, summary
 
 
 def register(server: RocmLanguageServer) -> None:
