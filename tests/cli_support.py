@@ -47,3 +47,28 @@ def docs_example(code: str) -> tuple[str, str]:
     (template,) = re.findall(r"^```jinja\n(.*?)^```$", section, re.M | re.S)
     (report,) = re.findall(r"^```text\n(.*?)^```$", section, re.M | re.S)
     return template, report.strip()
+
+
+def planted_template(tmp_path: Path, body: str, name: str = "planted.hip.jinja") -> Path:
+    """A template at ``tmp_path/name`` with one ``X`` node, the HIP include and ``body``."""
+    path = tmp_path / name
+    path.write_text(
+        '{#- rocm-lsp\n[nodes]\nX = { dtype = "float32", size = [256] }\n-#}\n'
+        "#include <hip/hip_runtime.h>\n#ifndef PT_EXPORT\n#define PT_EXPORT\n#endif\n" + body
+    )
+    return path
+
+
+SHUFFLE = """\
+__device__ float twice(float v) { return v * 2.0f; }
+__global__ void __launch_bounds__(64) reduce(float* x) {
+  float v = x[threadIdx.x];
+  v += __shfl_xor(v, 1);
+  x[threadIdx.x] = twice(v);
+}
+{{kernel.def_kernel(inputs=[], outputs=[X], names_str="X")}} {
+  reduce<<<1, 64, 0, stream>>>(X);
+  return 0;
+}
+"""
+SHUFFLE_LINE = 12  # the __shfl_xor line (4 header lines, the include, 3 for PT_EXPORT, then SHUFFLE)

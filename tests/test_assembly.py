@@ -6,12 +6,13 @@ upstream clang-22 (and sm_90 with nvcc) on a CPU-only machine, as a user would f
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from pathlib import Path
 
 import pytest
 
-from cli_support import REPO, docs_example, run_cli
+from cli_support import REPO, SHUFFLE, SHUFFLE_LINE, docs_example, planted_template, run_cli
 from rocm_lsp.core.workspace.config import GpuSettings
 from rocm_lsp.gpu import amd_clang
 from rocm_lsp.gpu.assembly import Block, Instruction, parse_objdump, parse_ptx, parse_symbolizer
@@ -162,28 +163,6 @@ def test_occupancy_is_recomputed_for_the_launch_and_hurts_are_findings() -> None
     assert hurts([b], floor=0) == [] and hurts([b], floor=1) == []
 
 
-def _template(tmp_path: Path, body: str, name: str = "planted.hip.jinja") -> Path:
-    path = tmp_path / name
-    path.write_text(
-        '{#- rocm-lsp\n[nodes]\nX = { dtype = "float32", size = [256] }\n-#}\n'
-        "#include <hip/hip_runtime.h>\n#ifndef PT_EXPORT\n#define PT_EXPORT\n#endif\n" + body
-    )
-    return path
-
-
-SHUFFLE = """\
-__device__ float twice(float v) { return v * 2.0f; }
-__global__ void __launch_bounds__(64) reduce(float* x) {
-  float v = x[threadIdx.x];
-  v += __shfl_xor(v, 1);
-  x[threadIdx.x] = twice(v);
-}
-{{kernel.def_kernel(inputs=[], outputs=[X], names_str="X")}} {
-  reduce<<<1, 64, 0, stream>>>(X);
-  return 0;
-}
-"""
-SHUFFLE_LINE = 12  # the __shfl_xor line (4 header lines, the include, 3 for PT_EXPORT, then SHUFFLE)
 # what a lane exchange compiles to: AMD LDS permutes or DPP moves, NVIDIA's shfl
 EXCHANGES = ("ds_bpermute", "ds_swizzle", "_dpp", "row_", "quad_perm", "shfl.sync")
 
@@ -200,7 +179,7 @@ def _asm(tmp_path: Path, template: Path, arch: str, *options: str) -> dict:
              pytest.param("sm_90", marks=needs_nvcc)]
 )  # fmt: skip
 def test_the_assembly_view_maps_a_planted_shuffle_to_its_template_line(arch: str, tmp_path: Path) -> None:
-    template = _template(tmp_path, SHUFFLE)
+    template = planted_template(tmp_path, SHUFFLE)
     assert template.read_text().splitlines()[SHUFFLE_LINE - 1] == "  v += __shfl_xor(v, 1);"
     doc = _asm(tmp_path, template, arch)
     assert doc["target"] == arch and doc["problem"] is None
@@ -222,7 +201,7 @@ def test_the_assembly_view_maps_a_planted_shuffle_to_its_template_line(arch: str
 
 @needs_clang
 def test_the_text_view_heads_each_block_with_its_template_line(tmp_path: Path) -> None:
-    template = _template(tmp_path, SHUFFLE)
+    template = planted_template(tmp_path, SHUFFLE)
     env = {"ROCM_LSP_CACHE_DIR": str(tmp_path / "cache")}
     text = run_cli("asm", "--arch", "gfx942", str(template), env=env).stdout.decode()
     lines = text.splitlines()
@@ -248,7 +227,7 @@ __global__ void __launch_bounds__(256) stage(const float* x, float* y) {
 
 @needs_clang
 def test_lds_that_fits_mi350_twice_but_mi300_once_warns_only_on_mi300(tmp_path: Path) -> None:
-    template = _template(tmp_path, LDS_HEAVY, "stage.hip.jinja")
+    template = planted_template(tmp_path, LDS_HEAVY, "stage.hip.jinja")
     env = {"ROCM_LSP_CACHE_DIR": str(tmp_path / "cache")}
     by_arch = {}
     for arch in ("gfx942", "gfx950"):
@@ -321,3 +300,26 @@ def test_the_rl407_example_of_the_docs_is_what_compile_says(tmp_path: Path) -> N
     )  # fmt: skip
     assert proc.stdout.decode().strip() == report
     assert proc.returncode == 0  # a warning: the compile succeeded
+
+
+@needs_clang
+@needs_nvcc
+def test_the_readme_commands_run_as_written(tmp_path: Path) -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("### The machine code of a template line") :]
+    (block,) = re.findall(r"^```sh\n(.*?)^```$", section[: section.index("\n## ")], re.M | re.S)
+    commands = [line.split("#", 1)[0].split() for line in block.splitlines() if line.strip()]
+    assert [c[:2] for c in commands] == [["rocm-lsp", "asm"]] * 3 + [["rocm-lsp", "compare"]]
+    outputs = []
+    for command in commands:
+        args = [
+            str(REPO / "templates" / "rowwise_scale_symbolic.hip.jinja") if a == "FILE" else a
+            for a in command[1:]
+        ]
+        proc = run_cli(*args, env={"ROCM_LSP_CACHE_DIR": str(tmp_path)})
+        assert proc.returncode == 0, (command, proc.stderr.decode())
+        outputs.append(proc.stdout.decode())
+    whole, line, ptx, table = outputs
+    assert "// ── softmax_rows.hip.jinja:226 ──  if (kCache > 0" in line and len(line) < len(whole)
+    assert json.loads(ptx)["language"] == "PTX"
+    assert "| gfx942 | " in table and "| gfx950 | " in table and "| sm_90 | " in table

@@ -99,6 +99,8 @@ async def test_lenses_and_preview_command(client: LanguageClient) -> None:
         ("Preview C++", "rocm-lsp.preview", (URI,)),
         ("Compile", "rocm-lsp.compile", (URI,)),
         ("Benchmark", "rocm-lsp.benchmark", (URI,)),
+        ("Assembly (gfx942)", "rocm-lsp.assembly", (URI,)),
+        ("Compare targets", "rocm-lsp.compareTargets", (URI,)),
     ]
     assert lenses[0].range.start == position(GEMM, "kernel.def_kernel(", 0)
     target = await client.workspace_execute_command_async(

@@ -8,11 +8,13 @@ export const RENDER_COMMAND = "rocm-lsp.render";
 export const COMPILE_COMMAND = "rocm-lsp.compile";
 export const BENCHMARK_COMMAND = "rocm-lsp.benchmark";
 export const STATUS_COMMAND = "rocm-lsp.status";
+export const ASSEMBLY_COMMAND = "rocm-lsp.assembly";
+export const COMPARE_COMMAND = "rocm-lsp.compareTargets";
 
 export const TEMPLATE_SUFFIX = ".hip.jinja";
 export const PREVIEW_SUFFIX = ".generated.hip.cpp";
 
-export type Backend = "hipcc" | "nvcc" | "none";
+export type Backend = "hipcc" | "nvcc" | "clang" | "none";
 
 /** The `STATUS_COMMAND` result. */
 export interface Status {

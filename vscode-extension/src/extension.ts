@@ -3,7 +3,14 @@
 
 import * as vscode from "vscode";
 
-import { BENCHMARK_COMMAND, COMPILE_COMMAND, PREVIEW_COMMAND, TEMPLATE_SUFFIX } from "./contract";
+import {
+  ASSEMBLY_COMMAND,
+  BENCHMARK_COMMAND,
+  COMPARE_COMMAND,
+  COMPILE_COMMAND,
+  PREVIEW_COMMAND,
+  TEMPLATE_SUFFIX,
+} from "./contract";
 import { explainRestricted, isTemplate, SECTION, ServerController } from "./server";
 import { RESTART_KEYS } from "./settings";
 import { StatusItem } from "./status";
@@ -22,8 +29,13 @@ function targetTemplate(resource?: vscode.Uri): vscode.Uri | undefined {
   return document !== undefined && isTemplate(document) ? document.uri : undefined;
 }
 
-/** `rocm-lsp.preview`/`compile`/`benchmark` on the template, through the client's middleware. */
-async function runOnTemplate(server: ServerController, command: string, resource?: vscode.Uri): Promise<void> {
+/** A server command on the template (its URI, then `extra`), through the client's middleware. */
+async function runOnTemplate(
+  server: ServerController,
+  command: string,
+  resource?: vscode.Uri,
+  ...extra: unknown[]
+): Promise<void> {
   if (needsTrust(command) && !vscode.workspace.isTrusted) {
     await explainRestricted();
     return;
@@ -42,7 +54,29 @@ async function runOnTemplate(server: ServerController, command: string, resource
     }
     return;
   }
-  await vscode.commands.executeCommand(command, uri.toString());
+  await vscode.commands.executeCommand(command, uri.toString(), ...extra);
+}
+
+/** Show Assembly…: pick one of the `targets` setting (the first is the default), then show it. */
+async function showAssembly(server: ServerController, resource?: vscode.Uri): Promise<void> {
+  const targets = vscode.workspace.getConfiguration(SECTION).get<string[]>("targets", []);
+  const arch = vscode.workspace.getConfiguration(SECTION).get<string>("arch", "");
+  const choices = [...new Set([arch, ...targets].filter((t) => typeof t === "string" && t !== ""))];
+  const picked =
+    choices.length > 1
+      ? await vscode.window.showQuickPick(choices, { title: "rocm-lsp: show the assembly for which target?" })
+      : choices[0] ?? null;
+  if (picked === undefined) {
+    return; // dismissed
+  }
+  await runOnTemplate(server, ASSEMBLY_COMMAND, resource, picked);
+}
+
+/** Show Instructions of This Line: the default target's assembly, at the cursor line's blocks. */
+async function showLineAssembly(server: ServerController): Promise<void> {
+  const editor = vscode.window.activeTextEditor;
+  const line = editor !== undefined && isTemplate(editor.document) ? editor.selection.active.line + 1 : null;
+  await runOnTemplate(server, ASSEMBLY_COMMAND, undefined, null, line);
 }
 
 async function selectProfile(context: vscode.ExtensionContext): Promise<void> {
@@ -73,6 +107,9 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register("rocmLsp.preview", (resource?: vscode.Uri) => runOnTemplate(server, PREVIEW_COMMAND, resource));
   register("rocmLsp.compile", (resource?: vscode.Uri) => runOnTemplate(server, COMPILE_COMMAND, resource));
   register("rocmLsp.benchmark", (resource?: vscode.Uri) => runOnTemplate(server, BENCHMARK_COMMAND, resource));
+  register("rocmLsp.showAssembly", (resource?: vscode.Uri) => showAssembly(server, resource));
+  register("rocmLsp.showLineAssembly", () => showLineAssembly(server));
+  register("rocmLsp.compareTargets", (resource?: vscode.Uri) => runOnTemplate(server, COMPARE_COMMAND, resource));
   register("rocmLsp.selectProfile", () => selectProfile(context));
   register("rocmLsp.restartServer", () => server.restart(true));
   register("rocmLsp.installServer", () => server.install());

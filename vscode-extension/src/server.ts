@@ -16,7 +16,7 @@ import {
   State,
 } from "vscode-languageclient/node";
 
-import { COMPILE_COMMAND, PREVIEW_SUFFIX, TEMPLATE_SUFFIX } from "./contract";
+import { COMPILE_COMMAND, TEMPLATE_SUFFIX } from "./contract";
 import {
   BASE_CANDIDATES,
   type BasePython,
@@ -587,17 +587,21 @@ export class ServerController implements vscode.Disposable {
         return lenses;
       },
       window: {
-        // The generated C++ opens beside the template, keeping the focus there.
+        // What the server generates (the C++ preview, an assembly view, the target table) opens
+        // beside the template, at the selection asked for, keeping the focus unless asked for.
         showDocument: async (params, next) => {
-          if (params.external || !params.uri.endsWith(PREVIEW_SUFFIX)) {
+          if (params.external) {
             const answer = await next(params, new vscode.CancellationTokenSource().token);
             return answer instanceof ResponseError ? { success: false } : answer;
           }
           const uri = vscode.Uri.parse(params.uri);
+          const at = params.selection;
+          const selection = at ? new vscode.Range(at.start.line, at.start.character, at.end.line, at.end.character) : undefined;
           await vscode.window.showTextDocument(uri, {
             viewColumn: vscode.ViewColumn.Beside,
             preserveFocus: !params.takeFocus,
             preview: false,
+            selection,
           });
           return { success: true };
         },

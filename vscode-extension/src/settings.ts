@@ -13,6 +13,8 @@ export interface ServerOptions {
   arch?: string;
   compileTimeout?: number;
   benchmarkTimeout?: number;
+  occupancyFloor?: number;
+  targets?: string[];
 }
 
 /** Reads one `rocmLsp.*` value by its key below the section (`vscode.WorkspaceConfiguration.get`). */
@@ -71,6 +73,14 @@ export function serverOptions(get: SettingReader, interpreter?: string): ServerO
     if (typeof value === "number" && Number.isFinite(value) && value > 0) {
       options[key] = value; // 0 or absent: the server's default
     }
+  }
+  const floor = get("occupancyFloor");
+  if (typeof floor === "number" && Number.isInteger(floor) && floor >= 0) {
+    options.occupancyFloor = floor;
+  }
+  const targets = codes(get("targets"));
+  if (targets.length > 0) {
+    options.targets = targets; // empty: the server's default (gfx942, gfx950, sm_90)
   }
   return options;
 }

@@ -66,6 +66,7 @@ def assembly_view(
     """Compile the template's device code for ``target`` and list its machine code (AMD ISA,
     or NVIDIA PTX) under the template lines; ``problem`` says why when it cannot."""
     gpu = for_target(gpu, target)
+    path = path.absolute()  # the name the line tables carry: the tools print it as it was given
     built = build(path, text, True, gpu, profile, cancel)
     result, tool = built.result, built.toolchain
     if result is None or tool is None or not result.ok or result.library is None:

@@ -6,8 +6,9 @@ shapes of their results, and the file suffixes both sides match names by.
 commands, and that no other module (Python or the extension's TypeScript) spells the values.
 
 Results: ``PREVIEW_COMMAND`` answers the generated file's URI, ``RENDER_COMMAND`` the rendered
-text, ``COMPILE_COMMAND`` and ``BENCHMARK_COMMAND`` a one-line summary (each null for a
-document that is not an open template), ``STATUS_COMMAND`` a :class:`Status`.
+text, ``COMPILE_COMMAND``, ``BENCHMARK_COMMAND``, ``ASSEMBLY_COMMAND`` and ``COMPARE_COMMAND`` a
+one-line summary (each null for a document that is not an open template; the last two also open
+their document with ``window/showDocument``), ``STATUS_COMMAND`` a :class:`Status`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,9 @@ from typing import Literal, TypedDict
 from rocm_lsp.core.workspace.files import TEMPLATE_SUFFIX
 
 __all__ = [
+    "ASSEMBLY_COMMAND",
     "BENCHMARK_COMMAND",
+    "COMPARE_COMMAND",
     "COMPILE_COMMAND",
     "PREVIEW_COMMAND",
     "PREVIEW_SUFFIX",
@@ -33,10 +36,14 @@ RENDER_COMMAND = "rocm-lsp.render"  # argument: the template's URI
 COMPILE_COMMAND = "rocm-lsp.compile"  # argument: the template's URI (runs a compiler)
 BENCHMARK_COMMAND = "rocm-lsp.benchmark"  # argument: the template's URI (runs the worker)
 STATUS_COMMAND = "rocm-lsp.status"  # arguments: [the active document's URI] or none
+# arguments: the template's URI, then optionally the target (null: the arch setting, else the first
+# of the targets setting) and a 1-based template line whose instructions to show (runs a compiler)
+ASSEMBLY_COMMAND = "rocm-lsp.assembly"
+COMPARE_COMMAND = "rocm-lsp.compareTargets"  # argument: the template's URI (runs a compiler per target)
 
 PREVIEW_SUFFIX = ".generated.hip.cpp"  # the preview file; the client opens it beside the template
 
-Backend = Literal["hipcc", "nvcc", "none"]
+Backend = Literal["hipcc", "nvcc", "clang", "none"]  # clang: upstream clang-22, AMD device code only
 
 
 class Status(TypedDict):

@@ -217,9 +217,11 @@ def show_message(text: str, severity: Severity = Severity.INFO) -> lsp.ShowMessa
     return lsp.ShowMessageParams(type=_MESSAGE_TYPE[severity], message=text)
 
 
-def show_document(uri: str) -> lsp.ShowDocumentParams:
-    """``window/showDocument``: open ``uri`` in the editor, the focus staying where it is."""
-    return lsp.ShowDocumentParams(uri=uri, external=False, take_focus=False)
+def show_document(uri: str, line: int | None = None, focus: bool = False) -> lsp.ShowDocumentParams:
+    """``window/showDocument``: open ``uri`` in the editor (at the 0-based ``line`` when given),
+    the focus staying where it is unless ``focus``."""
+    selection = None if line is None else lsp.Range(lsp.Position(line, 0), lsp.Position(line, 0))
+    return lsp.ShowDocumentParams(uri=uri, external=False, take_focus=focus, selection=selection)
 
 
 def configuration_request(section: str) -> lsp.ConfigurationParams:

@@ -105,6 +105,8 @@ class RocmLanguageServer(LanguageServer):
         self.pull_refresh = False  # ... and pulls again when asked (workspace/diagnostic/refresh)
         self.previews: dict[str, str] = {}  # template uri -> preview file path
         self.compile_outcomes: dict = {}  # template uri -> features.compile.CompileOutcome
+        self.assemblies: dict[str, dict[str, str]] = {}  # template uri -> target -> assembly view file
+        self.background: set[asyncio.Task[None]] = set()  # jobs no request waits for (kept referenced)
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
@@ -153,6 +155,7 @@ class RocmLanguageServer(LanguageServer):
             "previews": self.previews,
             "compileOutcomes": self.compile_outcomes,
             "benchOutcomes": self.bench_outcomes,
+            "assemblies": self.assemblies,
             "requests": [f for f in self.protocol._request_futures.values() if not (f.done() or f in asking)],
             "progress": self.work_done_progress.tokens,
         }
@@ -241,7 +244,8 @@ class RocmLanguageServer(LanguageServer):
         pass for a new one). An analysis still running finishes and is dropped; one waiting
         never starts, and the requests waiting for it get no snapshot."""
         key = unquote(uri)
-        for table in (self._analyses, self.previews, self.compile_outcomes, self.bench_outcomes):
+        tables = (self._analyses, self.previews, self.compile_outcomes, self.bench_outcomes, self.assemblies)
+        for table in tables:
             for name in [name for name in table if unquote(name) == key]:
                 del table[name]
         for name in [name for name in self._waiting if unquote(name) == key]:

@@ -6,7 +6,7 @@ import { after, before, describe, test } from "node:test";
 
 import type { Locator } from "playwright-core";
 
-import { DEF_KERNEL_LINE, FILE, SIGNATURE, TEMPLATE } from "./fixtures";
+import { DEF_KERNEL_LINE, FILE, FMA_LINE, SIGNATURE, TEMPLATE } from "./fixtures";
 import { Editor, poll } from "./harness";
 
 const NAMES = 'names_str="X, W, Bias, Y"';
@@ -33,7 +33,7 @@ describe("rocm-lsp in VS Code (code-server)", { timeout: 600_000 }, () => {
     await editor.step("status", async () => {
       const item = editor.statusItem("seed · ");
       await poll("the rocm-lsp status item", async () => item.isVisible(), 60_000);
-      assert.match((await item.textContent()) ?? "", /seed · (nvcc|hipcc|none)/);
+      assert.match((await item.textContent()) ?? "", /seed · (nvcc|hipcc|clang|none)/);
     });
   });
 
@@ -142,6 +142,36 @@ describe("rocm-lsp in VS Code (code-server)", { timeout: 600_000 }, () => {
       const message = editor.page.locator(".notifications-toasts", { hasText: "rocm-lsp:" });
       await poll("the outcome notification", async () => message.isVisible());
       await editor.screenshot("compile");
+    });
+  });
+
+  test("Show Instructions of This Line opens the gfx942 ISA at the line; Compare Targets the side-by-side table", async () => {
+    await editor.step("assembly", async () => {
+      assert.ok(FMA_LINE > 0, "the fixture has its inner-product line");
+      await editor.goToLine(FMA_LINE);
+      await editor.runCommand("rocm-lsp: Show Instructions of This Line");
+      const tab = editor.page.locator(".tab", { hasText: ".gfx942.s" });
+      await tab.first().waitFor({ timeout: 180_000 });
+      const group = editor.page.locator(".editor-group-container", { has: tab });
+      // the view opens beside, scrolled to the first block of the template line, under its heading
+      await poll("the line's heading in the ISA view", async () => text(group).then((t) => t.includes(`${FILE}:${FMA_LINE} ──`)));
+      const shown = await text(group);
+      assert.match(shown, /acc\[i\]\[j\] = fmaf\(a\[i\], b\[j\], acc\[i\]\[j\]\);/, "the heading quotes the template line");
+      assert.match(shown, /v_(pk_)?fma/, "AMD FMA instructions under it");
+      await editor.screenshot("assembly-line");
+      await editor.page.keyboard.press("Control+1"); // the view took the focus: back to the template
+      await editor.runCommand("View: Close Editors in Other Groups");
+      await poll("one editor group again", async () => (await editor.page.locator(".editor-group-container").count()) === 1);
+
+      await editor.runCommand("rocm-lsp: Compare Targets");
+      const table = editor.page.locator(".tab", { hasText: ".targets.md" });
+      await table.first().waitFor({ timeout: 180_000 });
+      const tableGroup = editor.page.locator(".editor-group-container", { has: table });
+      await poll("the gfx942 and gfx950 rows", async () => text(tableGroup).then((t) => t.includes("| gfx942 |") && t.includes("| gfx950 |")));
+      assert.match(await text(tableGroup), /## `gemm_fp16_f32acc<true, false>`/);
+      await editor.screenshot("compare-targets");
+      await editor.runCommand("View: Close Editors in Other Groups");
+      await poll("one editor group again", async () => (await editor.page.locator(".editor-group-container").count()) === 1);
     });
   });
 

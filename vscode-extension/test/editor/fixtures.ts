@@ -8,6 +8,8 @@ import { paths } from "./harness";
 export const FILE = "gemm_bias_fp16.hip.jinja";
 export const TEMPLATE = fs.readFileSync(path.join(paths.repo, "templates", FILE), "utf8");
 export const DEF_KERNEL_LINE = TEMPLATE.split("\n").findIndex((line) => line.includes("kernel.def_kernel(")) + 1;
+/** The GEMM's inner product: the template line with the most gfx942 instructions (its FMAs). */
+export const FMA_LINE = TEMPLATE.split("\n").findIndex((line) => line.includes("acc[i][j] = fmaf(a[i], b[j], acc[i][j]);")) + 1;
 /** The start of the hover on def_kernel: the C++ signature it generates. */
 export const SIGNATURE = "PT_EXPORT int gemm_bias_fp16(const half* X, const half* W, const half* Bias, half* Y, const long ks0";
 

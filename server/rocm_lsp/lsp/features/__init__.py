@@ -10,6 +10,7 @@ if TYPE_CHECKING:
 
 def register_all(server: RocmLanguageServer) -> None:
     from rocm_lsp.lsp.features import (
+        assembly_command,
         benchmark_command,
         code_actions,
         code_lens,
@@ -36,6 +37,7 @@ def register_all(server: RocmLanguageServer) -> None:
         hover,
         code_lens,
         compile_command,
+        assembly_command,
         benchmark_command,
         preview,
         inlay_hints,

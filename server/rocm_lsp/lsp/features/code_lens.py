@@ -5,7 +5,14 @@ from __future__ import annotations
 from lsprotocol import types as lsp
 
 from rocm_lsp.lsp import convert
-from rocm_lsp.lsp.contract import BENCHMARK_COMMAND, COMPILE_COMMAND, PREVIEW_COMMAND
+from rocm_lsp.lsp.contract import (
+    ASSEMBLY_COMMAND,
+    BENCHMARK_COMMAND,
+    COMPARE_COMMAND,
+    COMPILE_COMMAND,
+    PREVIEW_COMMAND,
+)
+from rocm_lsp.lsp.features.assembly_command import default_target
 from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
 from rocm_lsp.lsp.features.compile_command import lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
@@ -26,6 +33,8 @@ def register(server: RocmLanguageServer) -> None:
                 ("Preview C++", PREVIEW_COMMAND),
                 (lens_title(ls, uri, snapshot.version), COMPILE_COMMAND),
                 (bench_title(ls, uri, snapshot.version), BENCHMARK_COMMAND),
+                (f"Assembly ({default_target(ls)})", ASSEMBLY_COMMAND),
+                ("Compare targets", COMPARE_COMMAND),
             ):
                 lenses.append(convert.code_lens(site.call_span, snapshot.positions, title, command, uri))
         return lenses

@@ -28,7 +28,7 @@ def lens_title(ls: RocmLanguageServer, uri: str, version: int | None) -> str:
     return outcome.title
 
 
-def _describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Build
+def describe(build) -> tuple[str, str]:  # noqa: ANN001 - rocm_lsp.gpu.build.Build
     from rocm_lsp.gpu.compile import CompileState
 
     result = build.result
@@ -73,7 +73,7 @@ def register(server: RocmLanguageServer) -> None:
         result, cancelled = await ls.run_with_progress(
             "rocm-lsp: compiling", lambda cancel: build(path, text, False, gpu, profile, cancel)
         )
-        title, summary = ("Compile (cancelled)", "compile cancelled") if cancelled else _describe(result)
+        title, summary = ("Compile (cancelled)", "compile cancelled") if cancelled else describe(result)
         if ls.is_open(uri):  # not for a document closed meanwhile
             ls.compile_outcomes[uri] = CompileOutcome(snapshot.version, title, summary, result.diagnostics)
         from rocm_lsp.lsp.features import diagnostics

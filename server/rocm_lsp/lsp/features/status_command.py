@@ -16,14 +16,16 @@ BACKENDS: dict[str, Backend] = {"amd": "hipcc", "nvidia": "nvcc"}
 
 @functools.lru_cache(maxsize=8)
 def backend(compiler: str | None, arch: str | None) -> Backend:
-    """``hipcc``, ``nvcc`` or ``none``: the toolchain discovery's answer, never an exception.
+    """``hipcc``, ``nvcc``, ``clang`` (upstream clang-22, AMD device code only) or ``none``: the
+    toolchain discovery's answer, never an exception.
 
     Cached per setting: discovery runs a few tool processes, and the status item asks often.
     """
     from rocm_lsp.gpu.toolchain import discover
 
     try:
-        return BACKENDS.get(discover(compiler, arch).platform, "none")
+        tool = discover(compiler, arch)
+        return "clang" if tool.amd_clang is not None else BACKENDS.get(tool.platform, "none")
     except Exception:  # noqa: BLE001 - NoToolchain, or a broken compiler setting: no backend
         return "none"
 
