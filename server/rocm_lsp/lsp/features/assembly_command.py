@@ -9,7 +9,6 @@ Both run compilers: the extension refuses them in untrusted workspaces, as Compi
 from __future__ import annotations
 
 import asyncio
-import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +17,8 @@ from pygls.uris import from_fs_path, to_fs_path
 from rocm_lsp.core.workspace.config import gpu_from_mapping
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.lsp import convert
-from rocm_lsp.lsp.contract import ASSEMBLY_COMMAND, COMPARE_COMMAND, TEMPLATE_SUFFIX
+from rocm_lsp.lsp.contract import ASSEMBLY_COMMAND, COMPARE_COMMAND
+from rocm_lsp.lsp.features.preview import generated_stem
 from rocm_lsp.lsp.server import RocmLanguageServer, TemplateSnapshot
 
 
@@ -27,17 +27,15 @@ def cache_dir() -> Path:
     return user_cache_dir("assembly")
 
 
-def _stem(uri: str) -> str:
-    name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(TEMPLATE_SUFFIX) or "template"
-    return f"{name}-{hashlib.sha256(uri.encode()).hexdigest()[:10]}"
-
-
 def assembly_path(uri: str, target: str) -> Path:
-    return cache_dir() / f"{_stem(uri)}.{target}.{'ptx' if target.startswith(('sm_', 'compute_')) else 's'}"
+    return (
+        cache_dir()
+        / f"{generated_stem(uri)}.{target}.{'ptx' if target.startswith(('sm_', 'compute_')) else 's'}"
+    )
 
 
 def compare_path(uri: str) -> Path:
-    return cache_dir() / f"{_stem(uri)}.targets.md"
+    return cache_dir() / f"{generated_stem(uri)}.targets.md"
 
 
 def default_target(ls: RocmLanguageServer) -> str:

@@ -20,10 +20,14 @@ def cache_dir() -> Path:
     return user_cache_dir("preview")
 
 
-def preview_path(uri: str) -> Path:
+def generated_stem(uri: str) -> str:
+    """The name of a file rocm-lsp generates for a template: its name and a digest of its URI."""
     name = uri.rstrip("/").rsplit("/", 1)[-1].removesuffix(TEMPLATE_SUFFIX) or "template"
-    digest = hashlib.sha256(uri.encode()).hexdigest()[:10]
-    return cache_dir() / f"{name}-{digest}{PREVIEW_SUFFIX}"
+    return f"{name}-{hashlib.sha256(uri.encode()).hexdigest()[:10]}"
+
+
+def preview_path(uri: str) -> Path:
+    return cache_dir() / f"{generated_stem(uri)}{PREVIEW_SUFFIX}"
 
 
 def content(snapshot: TemplateSnapshot, previous: str | None) -> str:
