@@ -73,7 +73,15 @@ def test_help_lists_check_first_and_describes_every_argument() -> None:
     parser = cli._parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
     assert list(sub.choices) == ["check", "render", "compile", "asm", "compare", "bench", "serve"]
-    assert [c.dest for c in sub._choices_actions] == ["check", "render", "compile", "asm", "compare", "bench", "serve"]
+    assert [c.dest for c in sub._choices_actions] == [
+        "check",
+        "render",
+        "compile",
+        "asm",
+        "compare",
+        "bench",
+        "serve",
+    ]
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"rocm-lsp {name}: {action.dest} has no help"
