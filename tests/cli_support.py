@@ -9,7 +9,21 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+from rocm_lsp.gpu import amd_clang
+
 REPO = Path(__file__).resolve().parent.parent
+
+try:  # upstream clang-22 set up for AMD device code (docs/amd-targets.md)
+    CLANG_SETUP: amd_clang.AmdClang | None = amd_clang.find()
+    _CLANG_WHY = ""
+except amd_clang.SetupError as exc:
+    CLANG_SETUP, _CLANG_WHY = None, str(exc)
+needs_clang = pytest.mark.skipif(
+    CLANG_SETUP is None,
+    reason=f"clang-22 for AMD device code is not set up ({_CLANG_WHY}; scripts/test.sh installs it)",
+)
 EXACTNESS = REPO / "tests" / "exactness"
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import REPO, docs_example, run_cli
+from cli_support import CLANG_SETUP, REPO, docs_example, needs_clang, run_cli
 from rocm_lsp.core.workspace.config import GpuSettings
 from rocm_lsp.gpu import amd_clang
 from rocm_lsp.gpu.amd_clang import UnresolvedCall
@@ -21,14 +21,7 @@ from rocm_lsp.gpu.build import build
 from rocm_lsp.gpu.compile import amd_only_reason, compile_source, parse_resources
 from rocm_lsp.gpu.toolchain import Toolchain, discover
 
-try:
-    SETUP: amd_clang.AmdClang | None = amd_clang.find()
-    WHY = ""
-except amd_clang.SetupError as exc:
-    SETUP, WHY = None, str(exc)
-needs_clang = pytest.mark.skipif(
-    SETUP is None, reason=f"clang-22 for AMD device code is not set up ({WHY}; scripts/test.sh installs it)"
-)
+SETUP = CLANG_SETUP
 
 PORTABLE_TEMPLATES = sorted(
     p.name for p in (REPO / "templates").glob("*.hip.jinja") if amd_only_reason(p.read_text()) is None

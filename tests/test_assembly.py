@@ -12,9 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from cli_support import REPO, SHUFFLE, SHUFFLE_LINE, docs_example, planted_template, run_cli
+from cli_support import REPO, SHUFFLE, SHUFFLE_LINE, docs_example, needs_clang, planted_template, run_cli
 from rocm_lsp.core.workspace.config import GpuSettings
-from rocm_lsp.gpu import amd_clang
 from rocm_lsp.gpu.assembly import Block, Instruction, parse_objdump, parse_ptx, parse_symbolizer
 from rocm_lsp.gpu.compile import KernelResources
 from rocm_lsp.gpu.occupancy import launch_block_sizes, occupancy
@@ -27,12 +26,6 @@ from rocm_lsp.gpu.resource_report import (
     without_anonymous_namespace,
 )
 
-try:
-    amd_clang.find()
-    HAS_CLANG = True
-except amd_clang.SetupError:
-    HAS_CLANG = False
-needs_clang = pytest.mark.skipif(not HAS_CLANG, reason="clang-22 for AMD device code is not set up")
 needs_nvcc = pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc is not installed")
 
 OBJDUMP = """\

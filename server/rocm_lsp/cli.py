@@ -289,40 +289,17 @@ def _asm(args: argparse.Namespace) -> int:
     if isinstance(loaded, int):
         return loaded
     text, gpu = loaded
-    view = assembly_view(path, text, gpu, gpu.arch or gpu.targets[0], args.profile)
+    view = assembly_view(path, text, gpu, gpu.default_target, args.profile, line=args.line)
     if args.output_format == "json":
-        doc = assembly_json(view, text)
-        if args.line is not None:
-            for kernel in doc["kernels"]:
-                kernel["blocks"] = [b for b in kernel["blocks"] if b["line"] == args.line]
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(assembly_json(view, text), indent=2) + "\n")
     elif view.document is not None:
-        shown = view.document.text
-        if args.line is not None:
-            shown = _only_line(shown, path.name, args.line)
-        sys.stdout.write(_printable(shown, newlines=True))
+        sys.stdout.write(_printable(view.document.text, newlines=True))
     if view.problem:
         print(
             f"{_printable(path)}: no assembly for {view.target}: {_printable(view.problem)}", file=sys.stderr
         )
         return EXIT_FINDINGS
     return EXIT_CLEAN
-
-
-def _only_line(document: str, name: str, line: int) -> str:
-    """The assembly document cut to its header, its kernel headings and the blocks of ``line``."""
-    heading = f"// ── {name}:{line} ──"
-    out, keep = [], True
-    for row in document.splitlines(keepends=True):
-        if row.startswith("// ── "):
-            keep = row.startswith(heading)
-        elif row.startswith("// ═══") or not row.startswith("    "):
-            keep = keep if row.startswith("    ") else True
-            if row.startswith("// ═══"):
-                keep = True
-        if keep:
-            out.append(row)
-    return "".join(out)
 
 
 def _compare(args: argparse.Namespace) -> int:

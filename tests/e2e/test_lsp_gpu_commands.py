@@ -14,15 +14,8 @@ from helpers import REPO_TEMPLATES, diagnostics, open_doc, position, pulls, refr
 from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
-from cli_support import SHUFFLE, SHUFFLE_LINE, planted_template
-from rocm_lsp.gpu import amd_clang
+from cli_support import SHUFFLE, SHUFFLE_LINE, needs_clang, planted_template
 
-try:
-    amd_clang.find()
-    CLANG = True
-except amd_clang.SetupError:
-    CLANG = False
-needs_clang = pytest.mark.skipif(not CLANG, reason="clang-22 for AMD device code is not set up")
 NVCC = shutil.which("nvcc") or ("/usr/local/bin/nvcc" if Path("/usr/local/bin/nvcc").exists() else None)
 GEMM = (REPO_TEMPLATES / "gemm_bias_fp16.hip.jinja").read_text()
 BROKEN_CPP = """{#- rocm-lsp

@@ -69,6 +69,12 @@ class Listing:
     truncated: bool = False  # a tool's output passed child.MAX_OUTPUT: the listing is cut short
 
 
+def only_line(listing: Listing, line: int) -> Listing:
+    """``listing`` cut to the blocks of one template line (every kernel kept, perhaps empty)."""
+    kernels = tuple(KernelCode(k.name, tuple(b for b in k.blocks if b.line == line)) for k in listing.kernels)
+    return Listing(listing.language, kernels, listing.truncated)
+
+
 class AssemblyError(Exception):
     """The listing cannot be made here (a tool is missing or failed): the message says why."""
 

@@ -5,6 +5,7 @@ side by side (``compare``)."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -42,6 +43,13 @@ def _problem(built: Build) -> str:
     return built.diagnostics[0].message if built.diagnostics else "nothing was compiled"
 
 
+def _reports_by_name(built: Build) -> Callable[[str], KernelReport | None]:
+    """The report of a kernel named as a listing names it (another build of the same source:
+    nvcc spells the anonymous namespace per build)."""
+    reports = {without_anonymous_namespace(r.kernel.name): r for r in built.reports}
+    return lambda name: reports.get(without_anonymous_namespace(name))
+
+
 @dataclass(frozen=True)
 class AssemblyView:
     target: str
@@ -62,9 +70,11 @@ def assembly_view(
     target: str,
     profile: str | None = None,
     cancel: threading.Event | None = None,
+    line: int | None = None,
 ) -> AssemblyView:
     """Compile the template's device code for ``target`` and list its machine code (AMD ISA,
-    or NVIDIA PTX) under the template lines; ``problem`` says why when it cannot."""
+    or NVIDIA PTX) under the template lines — only the blocks of ``line`` when given;
+    ``problem`` says why when it cannot."""
     gpu = for_target(gpu, target)
     path = path.absolute()  # the name the line tables carry: the tools print it as it was given
     built = build(path, text, True, gpu, profile, cancel)
@@ -82,10 +92,12 @@ def assembly_view(
             listing = assembly.ptx_code(Path(ptx.result.library), template)
     except (AssemblyError, OSError) as exc:
         return AssemblyView(target, built, None, None, str(exc))
-    reports = {without_anonymous_namespace(r.kernel.name): r for r in built.reports}
+    if line is not None:
+        listing = assembly.only_line(listing, line)
+    report_of = _reports_by_name(built)
 
     def notes(name: str) -> tuple[str, list[str]]:
-        report = reports.get(without_anonymous_namespace(name))
+        report = report_of(name)
         if report is None:  # a device function the compiler kept apart, or no report
             return name, []
         return report.short_name, [f"{report.display_name} ({name})", describe(report)]
@@ -103,10 +115,10 @@ def assembly_view(
 def assembly_json(view: AssemblyView, text: str) -> dict[str, Any]:
     """``rocm-lsp asm --output-format json``."""
     built, listing = view.build, view.listing
-    reports = {without_anonymous_namespace(r.kernel.name): r for r in built.reports}
+    report_of = _reports_by_name(built)
     kernels = assembly.to_json(listing, text.splitlines()) if listing is not None else []
     for kernel in kernels:
-        report = reports.get(without_anonymous_namespace(kernel["name"]))
+        report = report_of(kernel["name"])
         kernel["resources"] = to_json(report) if report is not None else None
     return {
         "target": view.target,

@@ -46,6 +46,11 @@ class GpuSettings:
     warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
     errors: tuple[str, ...] = field(default=(), compare=False)  # the invalid values among them
 
+    @property
+    def default_target(self) -> str:
+        """The target of an assembly view nobody chose one for: ``arch``, else the first target."""
+        return self.arch or self.targets[0]
+
 
 # The keys users write (the editor's camelCase; kebab-case and snake_case also match) -> fields.
 GPU_KEYS = {

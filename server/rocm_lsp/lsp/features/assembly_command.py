@@ -38,16 +38,10 @@ def compare_path(uri: str) -> Path:
     return cache_dir() / f"{generated_stem(uri)}.targets.md"
 
 
-def default_target(ls: RocmLanguageServer) -> str:
-    """What the lens and a command without a target show: the arch setting, else the first target."""
-    gpu = ls.gpu_settings
-    return gpu.arch or gpu.targets[0]
-
-
 def _target(ls: RocmLanguageServer, value: Any) -> str | None:
     """The target asked for (None or "": the default); None when it is not a target name."""
     if value in (None, ""):
-        return default_target(ls)
+        return ls.gpu_settings.default_target
     if not isinstance(value, str) or gpu_from_mapping({"targets": [value]}).errors:
         return None
     return value

@@ -12,7 +12,6 @@ from rocm_lsp.lsp.contract import (
     COMPILE_COMMAND,
     PREVIEW_COMMAND,
 )
-from rocm_lsp.lsp.features.assembly_command import default_target
 from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
 from rocm_lsp.lsp.features.compile_command import lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
@@ -33,7 +32,7 @@ def register(server: RocmLanguageServer) -> None:
                 ("Preview C++", PREVIEW_COMMAND),
                 (lens_title(ls, uri, snapshot.version), COMPILE_COMMAND),
                 (bench_title(ls, uri, snapshot.version), BENCHMARK_COMMAND),
-                (f"Assembly ({default_target(ls)})", ASSEMBLY_COMMAND),
+                (f"Assembly ({ls.gpu_settings.default_target})", ASSEMBLY_COMMAND),
                 ("Compare targets", COMPARE_COMMAND),
             ):
                 lenses.append(convert.code_lens(site.call_span, snapshot.positions, title, command, uri))
