@@ -162,7 +162,12 @@ LSP = CORE.parent / "lsp"
 # lsprotocol classes called outside convert.py, by module: the server's own plumbing (the
 # `$/progress` payloads of run_with_progress, its log_warning) and the JSON-RPC protocol's errors.
 LSP_PLUMBING = {
-    "server.py": {"WorkDoneProgressBegin", "WorkDoneProgressEnd", "LogMessageParams"},
+    "server.py": {
+        "WorkDoneProgressBegin",
+        "WorkDoneProgressReport",
+        "WorkDoneProgressEnd",
+        "LogMessageParams",
+    },
     "protocol.py": {"ResponseError"},
 }
 

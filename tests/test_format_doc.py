@@ -160,7 +160,7 @@ def test_size_grammar_is_the_parsers() -> None:
 
 def test_every_key_and_profile_is_documented() -> None:
     for key in TOP_LEVEL_KEYS:
-        shown = f"`[{key}]`" if key in ("nodes", "vars", "shapes", "bench") else f"`{key}`"
+        shown = f"`[{key}]`" if key in ("nodes", "vars", "shapes", "bench", "tune") else f"`{key}`"
         assert f"| {shown} |" in TEXT, key
     for key in NODE_KEYS:
         assert f"| `{key}` |" in TEXT, key

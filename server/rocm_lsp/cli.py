@@ -10,8 +10,10 @@ from rocm_lsp import __version__
 from rocm_lsp.core.diagnostics import Severity
 from rocm_lsp.core.workspace.config import (
     BENCHMARK_TIMEOUT_S,
+    INDUCTOR_MODES,
     PROFILE_NAMES,
     SEVERITIES,
+    TUNE_MAX_CONFIGURATIONS,
     GpuSettings,
     Settings,
     from_mapping,
@@ -131,6 +133,40 @@ def _parser() -> argparse.ArgumentParser:
         f"{BENCHMARK_TIMEOUT_S:g})",
     )
 
+    bench.add_argument(
+        "--inductor",
+        choices=INDUCTOR_MODES,
+        help="torch.compile mode of the comparison, or off (default: [tool.rocm-lsp] inductor, else default)",
+    )
+
+    tune = sub.add_parser(
+        "tune",
+        help="benchmark every [tune] configuration, ranked against eager and Inductor",
+    )
+    tune.add_argument("file", type=Path, help=f"{TEMPLATE_HELP} with [tune] and [bench] tables")
+    tune.add_argument(
+        "--output-format",
+        choices=("text", "markdown", "json"),
+        default="text",
+        help="text (default), markdown or json",
+    )
+    tune.add_argument("--python", help="the benchmark interpreter, with torch (default: this one)")
+    tune.add_argument("--compiler", help="hipcc or nvcc to use (default: discovered)")
+    tune.add_argument("--arch", help="gfx90a, sm_90, … (default: the device's)")
+    tune.add_argument("--timeout", type=float, help="seconds before one configuration's benchmark is killed")
+    tune.add_argument(
+        "--inductor", choices=INDUCTOR_MODES, help="torch.compile mode of the comparison, or off"
+    )
+    tune.add_argument(
+        "--max-configs",
+        type=int,
+        help=f"try at most this many configurations, evenly sampled (default: {TUNE_MAX_CONFIGURATIONS})",
+    )
+    tune.add_argument("--gpus", help="comma-separated GPU indices (default: every visible GPU)")
+    tune.add_argument("--jobs", type=int, help="parallel compiles (default: the CPU count)")
+    tune.add_argument("--apply", action="store_true", help="write the winner into the file's [vars]")
+    tune.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
+
     serve = sub.add_parser(
         "serve",
         help="run the language server (stdio by default)",
@@ -160,6 +196,8 @@ def main(argv: list[str] | None = None) -> int:
             return _compile(args)
         if args.command == "bench":
             return _bench(args)
+        if args.command == "tune":
+            return _tune(args)
         if args.command == "asm":
             return _asm(args)
         if args.command == "compare":
@@ -202,6 +240,9 @@ GPU_FLAGS = {
     "python": "benchmarkInterpreter",
     "timeout": "benchmarkTimeout",
     "targets": "targets",
+    "inductor": "inductor",
+    "max_configs": "tuneMaxConfigurations",
+    "gpus": "benchmarkDevices",
 }
 
 
@@ -357,6 +398,49 @@ def _bench(args: argparse.Namespace) -> int:
                 name = _printable(out.get("name"))
                 print(f"  {name}: {state} the reference (max abs err {_printable(out.get('max_abs_error'))})")
     return EXIT_CLEAN if outcome.ok and matched else EXIT_FINDINGS
+
+
+def _tune(args: argparse.Namespace) -> int:
+    import json
+
+    from rocm_lsp.gpu import tune
+
+    path: Path = args.file
+    loaded = _template_and_gpu(args)
+    if isinstance(loaded, int):
+        return loaded
+    text, gpu = loaded
+    if args.jobs is not None and args.jobs < 1:
+        print("error: --jobs: a whole number of parallel compiles, 1 or more", file=sys.stderr)
+        return EXIT_USAGE
+
+    def progress(what: str, _done: float) -> None:
+        if args.output_format == "text":
+            print(f"  {_printable(what)}", file=sys.stderr)
+
+    hint = "pass --python with a Python that has torch installed"
+    try:
+        result = tune.tune(path, text, gpu, args.profile, progress=progress, jobs=args.jobs, hint=hint)
+    except tune.TuneError as exc:
+        print(f"{_printable(path)}: not tuned: {_printable(exc)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if args.output_format == "json":
+        sys.stdout.write(json.dumps(tune.to_json(result), indent=2) + "\n")
+    elif args.output_format == "markdown":
+        sys.stdout.write(_printable(tune.markdown(result), newlines=True))
+    else:
+        sys.stdout.write(_printable(tune.text_report(result), newlines=True))
+    if result.winner is None:
+        return EXIT_FINDINGS
+    if args.apply:
+        applied = tune.apply_winner(text, result, args.profile)
+        if applied is not None and applied != text:
+            path.write_text(applied, encoding="utf-8")
+            print(
+                f"{_printable(path)}: [vars] set to {_printable(result.winner.configuration.label)}",
+                file=sys.stderr,
+            )
+    return EXIT_CLEAN
 
 
 SERVE_EPILOG = """\

@@ -10,6 +10,8 @@ export const BENCHMARK_COMMAND = "rocm-lsp.benchmark";
 export const STATUS_COMMAND = "rocm-lsp.status";
 export const ASSEMBLY_COMMAND = "rocm-lsp.assembly";
 export const COMPARE_COMMAND = "rocm-lsp.compareTargets";
+export const TUNE_COMMAND = "rocm-lsp.tune";
+export const APPLY_TUNED_COMMAND = "rocm-lsp.applyTuned";
 
 export const TEMPLATE_SUFFIX = ".hip.jinja";
 export const PREVIEW_SUFFIX = ".generated.hip.cpp";

@@ -7,6 +7,8 @@ import {
   ASSEMBLY_COMMAND,
   BENCHMARK_COMMAND,
   COMPARE_COMMAND,
+  APPLY_TUNED_COMMAND,
+  TUNE_COMMAND,
   COMPILE_COMMAND,
   PREVIEW_COMMAND,
   TEMPLATE_SUFFIX,
@@ -110,6 +112,8 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register("rocmLsp.showAssembly", (resource?: vscode.Uri) => showAssembly(server, resource));
   register("rocmLsp.showLineAssembly", () => showLineAssembly(server));
   register("rocmLsp.compareTargets", (resource?: vscode.Uri) => runOnTemplate(server, COMPARE_COMMAND, resource));
+  register("rocmLsp.tune", (resource?: vscode.Uri) => runOnTemplate(server, TUNE_COMMAND, resource));
+  register("rocmLsp.applyTuned", (resource?: vscode.Uri) => runOnTemplate(server, APPLY_TUNED_COMMAND, resource));
   register("rocmLsp.selectProfile", () => selectProfile(context));
   register("rocmLsp.restartServer", () => server.restart(true));
   register("rocmLsp.installServer", () => server.install());

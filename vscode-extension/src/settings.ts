@@ -15,6 +15,9 @@ export interface ServerOptions {
   benchmarkTimeout?: number;
   occupancyFloor?: number;
   targets?: string[];
+  inductor?: string;
+  benchmarkDevices?: number[];
+  tuneMaxConfigurations?: number;
 }
 
 /** Reads one `rocmLsp.*` value by its key below the section (`vscode.WorkspaceConfiguration.get`). */
@@ -81,6 +84,18 @@ export function serverOptions(get: SettingReader, interpreter?: string): ServerO
   const targets = codes(get("targets"));
   if (targets.length > 0) {
     options.targets = targets; // empty: the server's default (gfx942, gfx950, sm_90)
+  }
+  const inductor = text(get("inductor"));
+  if (inductor) {
+    options.inductor = inductor; // the server validates the mode and logs what it rejects
+  }
+  const devices = get("benchmarkDevices");
+  if (Array.isArray(devices) && devices.length > 0) {
+    options.benchmarkDevices = devices.filter((d): d is number => Number.isInteger(d) && d >= 0);
+  }
+  const most = get("tuneMaxConfigurations");
+  if (typeof most === "number" && Number.isInteger(most) && most >= 1) {
+    options.tuneMaxConfigurations = most;
   }
   return options;
 }

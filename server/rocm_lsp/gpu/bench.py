@@ -8,6 +8,7 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
@@ -125,14 +126,39 @@ def malformed(report: Any) -> str | None:
     return None
 
 
+CHOICE_TITLES = {"eager": "eager", "inductor": "Inductor"}  # how a ratio names each choice
+
+
+def choice_ratio(choices: Mapping[str, Any], name: str, median: float | None) -> float | None:
+    """The choice's median over the kernel's (2.0: the kernel is twice as fast), or None when
+    either was not timed."""
+    choice = choices.get(name) or {}
+    timing = choice.get("timing") if choice.get("ok") else None
+    other = timing.get("median") if timing else None
+    return other / median if other and median else None
+
+
+def ratios(choices: Mapping[str, Any], median: float | None) -> list[str]:
+    """``3.20× eager``, ``0.95× Inductor`` (or ``Inductor failed``), in CHOICE_TITLES order."""
+    parts = []
+    for name, title in CHOICE_TITLES.items():
+        if name not in choices:
+            continue
+        ratio = choice_ratio(choices, name, median)
+        parts.append(f"{ratio:.2f}× {title}" if ratio else f"{title} failed")
+    return parts
+
+
 def summarize(report: BenchResponse) -> str:
-    """``3.27 ms · 1.20 TB/s · 40% of peak · ref ✓`` from a worker report."""
+    """``0.072 ms · 3.20× eager · 0.95× Inductor · 1.20 TB/s · 40% of peak · ref ✓`` from a
+    worker report."""
     timing = report.get("timing")
     median = timing.get("median") if timing else None
     bandwidth, tflops = report.get("bandwidth_gbps"), report.get("tflops")
     parts = []
     if median is not None:
         parts.append(f"{median:.3g} ms")
+    parts += ratios(report.get("choices") or {}, median)
     if bandwidth:
         parts.append(f"{bandwidth / 1000:.2f} TB/s")
     if tflops:
@@ -146,6 +172,14 @@ def summarize(report: BenchResponse) -> str:
         {"matched": "ref ✓", "mismatch": "ref ✗ MISMATCH", "error": "ref error"}.get(status, "no ref")
     )
     return " · ".join(parts)
+
+
+def choices(gpu: GpuSettings) -> dict[str, Any]:
+    """``make_request``'s choices for the ``inductor`` setting: eager always, torch.compile
+    in its mode unless "off"."""
+    if gpu.inductor == "off":
+        return {"choices": ("eager",), "inductor_mode": "default"}
+    return {"choices": ("eager", "inductor"), "inductor_mode": gpu.inductor}
 
 
 TORCH_PROBE = "import importlib.util, sys; sys.exit(0 if importlib.util.find_spec('torch') else 3)"
@@ -195,7 +229,9 @@ def benchmark(
         reason = built.diagnostics[0].message if built.diagnostics else (result.note if result else "")
         return BenchOutcome(False, f"not benchmarked: {reason or 'the kernel did not compile'}", build=built)
     try:
-        request = make_request(built.analysis, result.library, timeout_s=gpu.benchmark_timeout)
+        request = make_request(
+            built.analysis, result.library, timeout_s=gpu.benchmark_timeout, **choices(gpu)
+        )
     except BenchSetupError as exc:
         return BenchOutcome(False, f"not benchmarked: {exc}", build=built)
     report = run_worker(request, interpreter, gpu.benchmark_timeout, cancel)

@@ -16,7 +16,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 MAX_OUTPUT = 8 << 20  # bytes kept of each stream; the rest is read and dropped
 POLL_S = 0.05
@@ -74,7 +74,8 @@ def _write(stream: IO[bytes], data: bytes) -> None:
         pass  # the child exited without reading its input
 
 
-def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+def kill_group(proc: subprocess.Popen[Any]) -> None:
+    """Kill ``proc`` and everything in its process group (it was started in a new session)."""
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except OSError:
@@ -122,13 +123,13 @@ def run(
         elif time.monotonic() > deadline:
             stopped = "timeout"
         if stopped:
-            _kill_group(proc)
+            kill_group(proc)
             proc.wait()
             break
     for reader in readers:
         reader.join(_DRAIN_S)
     if any(r.is_alive() for r in readers):
-        _kill_group(proc)  # something it left behind holds its output open
+        kill_group(proc)  # something it left behind holds its output open
         for reader in readers:
             reader.join(_DRAIN_S)
     out, err = readers[0], (readers[1] if len(readers) > 1 else None)

@@ -8,7 +8,9 @@ commands, and that no other module (Python or the extension's TypeScript) spells
 Results: ``PREVIEW_COMMAND`` answers the generated file's URI, ``RENDER_COMMAND`` the rendered
 text, ``COMPILE_COMMAND``, ``BENCHMARK_COMMAND``, ``ASSEMBLY_COMMAND`` and ``COMPARE_COMMAND`` a
 one-line summary (each null for a document that is not an open template; the last two also open
-their document with ``window/showDocument``), ``STATUS_COMMAND`` a :class:`Status`.
+their document with ``window/showDocument``), ``TUNE_COMMAND`` the sweep's headline (and opens
+its ranked table), ``APPLY_TUNED_COMMAND`` whether the winner was written into ``[vars]``
+(``workspace/applyEdit``), ``STATUS_COMMAND`` a :class:`Status`.
 """
 
 from __future__ import annotations
@@ -21,12 +23,14 @@ __all__ = [
     "ASSEMBLY_COMMAND",
     "BENCHMARK_COMMAND",
     "COMPARE_COMMAND",
+    "APPLY_TUNED_COMMAND",
     "COMPILE_COMMAND",
     "PREVIEW_COMMAND",
     "PREVIEW_SUFFIX",
     "RENDER_COMMAND",
     "STATUS_COMMAND",
     "TEMPLATE_SUFFIX",
+    "TUNE_COMMAND",
     "Backend",
     "Status",
 ]
@@ -40,6 +44,8 @@ STATUS_COMMAND = "rocm-lsp.status"  # arguments: [the active document's URI] or 
 # of the targets setting) and a 1-based template line whose instructions to show (runs a compiler)
 ASSEMBLY_COMMAND = "rocm-lsp.assembly"
 COMPARE_COMMAND = "rocm-lsp.compareTargets"  # argument: the template's URI (runs a compiler per target)
+TUNE_COMMAND = "rocm-lsp.tune"  # argument: the template's URI (runs compilers and the worker)
+APPLY_TUNED_COMMAND = "rocm-lsp.applyTuned"  # argument: the template's URI (edits its [vars])
 
 PREVIEW_SUFFIX = ".generated.hip.cpp"  # the preview file; the client opens it beside the template
 

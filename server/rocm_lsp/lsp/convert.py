@@ -224,6 +224,11 @@ def show_document(uri: str, line: int | None = None, focus: bool = False) -> lsp
     return lsp.ShowDocumentParams(uri=uri, external=False, take_focus=focus, selection=selection)
 
 
+def apply_edit(edit: lsp.WorkspaceEdit, label: str) -> lsp.ApplyWorkspaceEditParams:
+    """``workspace/applyEdit``: ask the client to apply ``edit`` (``label`` names it for undo)."""
+    return lsp.ApplyWorkspaceEditParams(edit=edit, label=label)
+
+
 def configuration_request(section: str) -> lsp.ConfigurationParams:
     """``workspace/configuration`` for one settings ``section``."""
     return lsp.ConfigurationParams(items=[lsp.ConfigurationItem(section=section)])

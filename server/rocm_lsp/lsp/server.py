@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import concurrent.futures
 import ctypes
 import functools
@@ -108,6 +109,7 @@ class RocmLanguageServer(LanguageServer):
         self.assemblies: dict[str, dict[str, str]] = {}  # template uri -> target -> assembly view file
         self.background: set[asyncio.Task[None]] = set()  # jobs no request waits for (kept referenced)
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
+        self.tune_outcomes: dict = {}  # template uri -> features.tune_command.TuneOutcome
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
         self._running: set[str] = set()  # documents with an analysis in the pool
@@ -155,6 +157,7 @@ class RocmLanguageServer(LanguageServer):
             "previews": self.previews,
             "compileOutcomes": self.compile_outcomes,
             "benchOutcomes": self.bench_outcomes,
+            "tuneOutcomes": self.tune_outcomes,
             "assemblies": self.assemblies,
             "requests": [f for f in self.protocol._request_futures.values() if not (f.done() or f in asking)],
             "progress": self.work_done_progress.tokens,
@@ -244,7 +247,14 @@ class RocmLanguageServer(LanguageServer):
         pass for a new one). An analysis still running finishes and is dropped; one waiting
         never starts, and the requests waiting for it get no snapshot."""
         key = unquote(uri)
-        tables = (self._analyses, self.previews, self.compile_outcomes, self.bench_outcomes, self.assemblies)
+        tables = (
+            self._analyses,
+            self.previews,
+            self.compile_outcomes,
+            self.bench_outcomes,
+            self.tune_outcomes,
+            self.assemblies,
+        )
         for table in tables:
             for name in [name for name in table if unquote(name) == key]:
                 del table[name]
@@ -294,8 +304,11 @@ class RocmLanguageServer(LanguageServer):
         task = asyncio.get_running_loop().create_task(run())
         self._tasks[uri] = task
 
-    async def run_with_progress(self, title: str, job: Callable[[threading.Event], T]) -> tuple[T, bool]:
-        """Run ``job(cancel)`` in a thread under a cancellable ``$/progress``.
+    async def run_with_progress(
+        self, title: str, job: Callable[[threading.Event], T], reported: Reported | None = None
+    ) -> tuple[T, bool]:
+        """Run ``job(cancel)`` in a thread under a cancellable ``$/progress``; what the job
+        tells ``reported`` becomes the progress's reports.
 
         Returns the job's result and whether the user cancelled. Clients without progress
         support still get the result.
@@ -313,12 +326,21 @@ class RocmLanguageServer(LanguageServer):
         while not task.done():
             if watched is not None and watched.cancelled():
                 cancel.set()
+            self._report(token, watched is not None, reported)
             await asyncio.sleep(0.05)
+        self._report(token, watched is not None, reported)
         result = task.result()
         if watched is not None:
             progress.end(token, lsp.WorkDoneProgressEnd(message="cancelled" if cancel.is_set() else "done"))
         progress.tokens.pop(token, None)  # pygls keeps every token's future otherwise
         return result, cancel.is_set()
+
+    def _report(self, token: str, shown: bool, reported: Reported | None) -> None:
+        """Send what the job reported since the last call as ``$/progress`` reports."""
+        for message, done in reported.take() if reported is not None else ():
+            if shown:
+                report = lsp.WorkDoneProgressReport(message=message, percentage=int(100 * done))
+                self.work_done_progress.report(token, report)
 
     def refresh_lenses(self) -> None:
         """Ask clients that support it to request code lenses again."""
@@ -338,6 +360,23 @@ class RocmLanguageServer(LanguageServer):
 
     def log_warning(self, message: str) -> None:
         self.window_log_message(lsp.LogMessageParams(type=lsp.MessageType.Warning, message=message))
+
+
+class Reported:
+    """What a job running in a thread says of its progress, (message, fraction done), kept
+    until the event loop takes it."""
+
+    def __init__(self) -> None:
+        self._said: collections.deque[tuple[str, float]] = collections.deque()
+
+    def __call__(self, message: str, done: float) -> None:
+        self._said.append((message, max(0.0, min(1.0, done))))
+
+    def take(self) -> list[tuple[str, float]]:
+        out = []
+        while self._said:
+            out.append(self._said.popleft())
+        return out
 
 
 @functools.cache

@@ -65,3 +65,18 @@ test("timeouts pass through when positive; 0 and junk leave the server's default
   const ignored = serverOptions(reader({ ...base, compileTimeout: 0, benchmarkTimeout: "10" }));
   assert.equal("compileTimeout" in ignored || "benchmarkTimeout" in ignored, false);
 });
+
+test("the sweep's settings pass through; defaults and junk are left out", () => {
+  const base = { profile: "", "diagnostics.select": [], "diagnostics.ignore": [], "diagnostics.severity": {} };
+  assert.deepEqual(serverOptions(reader({ ...base, inductor: "max-autotune", benchmarkDevices: [0, 3, -1, 1.5], tuneMaxConfigurations: 16 })), {
+    profile: null,
+    select: [],
+    ignore: [],
+    severity: {},
+    inductor: "max-autotune",
+    benchmarkDevices: [0, 3],
+    tuneMaxConfigurations: 16,
+  });
+  const ignored = serverOptions(reader({ ...base, inductor: "", benchmarkDevices: [], tuneMaxConfigurations: 0 }));
+  assert.deepEqual(Object.keys(ignored).sort(), ["ignore", "profile", "select", "severity"]);
+});

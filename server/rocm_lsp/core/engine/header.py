@@ -35,10 +35,11 @@ else:  # pragma: no cover - Python 3.10
     import tomli as tomllib
 
 DEFAULT_KERNEL_NAME = "KERNEL_NAME"
-TOP_LEVEL_KEYS = ("profile", "kernel_name", "runtime_args", "nodes", "vars", "shapes", "bench")
-TABLES = ("nodes", "vars", "shapes", "bench")
+TOP_LEVEL_KEYS = ("profile", "kernel_name", "runtime_args", "nodes", "vars", "shapes", "bench", "tune")
+TABLES = ("nodes", "vars", "shapes", "bench", "tune")
 NODE_KEYS = ("dtype", "size", "stride", "offset")
-BENCH_KEYS = ("reference", "rtol", "atol", "flops", "bytes")
+BENCH_KEYS = ("reference", "baseline", "rtol", "atol", "flops", "bytes")
+TUNE_VALUE_TYPES = (bool, int, float, str)  # what a [tune] candidate may be
 JINJA_GLOBALS = frozenset({"range", "dict", "lipsum", "cycler", "joiner", "namespace"})
 RESERVED = frozenset({"kernel", "true", "false", "none", "True", "False", "None"})
 
@@ -83,6 +84,8 @@ class Header:
     vars: dict[str, Any] = field(default_factory=dict)
     shapes: dict[str, int] = field(default_factory=dict)
     bench: dict[str, Any] = field(default_factory=dict)
+    # [tune]: each tuned [vars] name -> its candidate values, in the header's order
+    tune: dict[str, tuple[Any, ...]] = field(default_factory=dict)
     # A table's key or a key = value pair: ("nodes", "X") -> the key, (…, "=") -> the value;
     # in an inline table: ("nodes", "X", "dtype") -> the value, (…, "@key") -> the key (and
     # (…, "=") the value again); array elements by index: ("nodes", "X", "size", "0").
@@ -371,6 +374,7 @@ class _Reader:
         self._read_vars(data.get("vars", {}))
         self._read_shapes(data.get("shapes", {}))
         self._read_bench(data.get("bench", {}))
+        self._read_tune(data.get("tune", {}))
         self._check_shapes_cover_symbols(data)
 
     def _unknown_key(self, key: str, value: Any) -> None:
@@ -663,8 +667,8 @@ class _Reader:
                     key,
                 )
                 continue
-            if key == "reference" and not isinstance(value, str):
-                self._error("RL102", "reference must be a torch expression string", "bench", key, "=")
+            if key in ("reference", "baseline") and not isinstance(value, str):
+                self._error("RL102", f"{key} must be a torch expression string", "bench", key, "=")
                 continue
             if key in ("rtol", "atol") and (
                 not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0
@@ -678,6 +682,43 @@ class _Reader:
                     self._error("RL105", f"bad {key} expression {value!r}: {exc}", "bench", key, "=")
                     continue
             self.h.bench[key] = value
+
+    def _read_tune(self, tune: Any) -> None:
+        if not isinstance(tune, dict):
+            self._error("RL102", "[tune] must be a table of [vars] name = [candidate values]", "tune")
+            return
+        for name, values in tune.items():
+            if name not in self.h.vars:
+                self._error(
+                    "RL102",
+                    f"[tune] {name} is not declared in [vars]: declare it there with the value used "
+                    "when not tuning" + did_you_mean(name, list(self.h.vars)),
+                    "tune",
+                    name,
+                )
+                continue
+            default = self.h.vars[name]
+            kind = "number" if _is_number(default) else type(default).__name__
+            if not isinstance(values, list) or not values:
+                self._error(
+                    "RL102", f"[tune] {name} must be a non-empty array of candidate values", "tune", name, "="
+                )
+                continue
+            for i, value in enumerate(values):
+                if not isinstance(default, TUNE_VALUE_TYPES) or not isinstance(value, TUNE_VALUE_TYPES):
+                    problem = f"candidates must be booleans, numbers or strings, got {shorten(repr(value))}"
+                elif _is_number(default) != _is_number(value) or (
+                    not _is_number(value) and type(value) is not type(default)
+                ):
+                    problem = f"candidate {shorten(repr(value))} is not a {kind}, as [vars] {name} is"
+                elif value in values[:i] and type(value) in {type(v) for v in values[:i] if v == value}:
+                    problem = f"candidate {shorten(repr(value))} is listed twice"
+                else:
+                    continue
+                self._error("RL102", f"[tune] {name}: {problem}", "tune", name, str(i))
+                break
+            else:
+                self.h.tune[name] = tuple(values)
 
     def _check_shapes_cover_symbols(self, data: dict) -> None:
         if "shapes" not in data:
@@ -698,6 +739,10 @@ class _Reader:
                             key,
                             str(i),
                         )
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool)
 
 
 @functools.cache

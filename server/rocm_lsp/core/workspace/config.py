@@ -28,6 +28,9 @@ BENCHMARK_TIMEOUT_S = 180.0  # default `benchmarkTimeout`: the benchmark worker 
 OCCUPANCY_FLOOR = 2
 # default `targets`: MI300 (CDNA3), MI350 (CDNA4) and H100/H200 (Hopper)
 COMPARE_TARGETS = ("gfx942", "gfx950", "sm_90")
+# `inductor`: how the Benchmark and Tune compare with Inductor (torch.compile of the baseline)
+INDUCTOR_MODES = ("default", "max-autotune", "off")
+TUNE_MAX_CONFIGURATIONS = 128  # default `tuneMaxConfigurations`: a larger [tune] space is sampled
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,9 @@ class GpuSettings:
     benchmark_timeout: float = BENCHMARK_TIMEOUT_S  # `benchmarkTimeout`, seconds
     occupancy_floor: int = OCCUPANCY_FLOOR  # `occupancyFloor`: warn below these waves/SIMD (0: never)
     targets: tuple[str, ...] = COMPARE_TARGETS  # `targets`: what Compare targets and Show assembly offer
+    inductor: str = INDUCTOR_MODES[0]  # `inductor`: torch.compile mode of the comparison, or "off"
+    devices: tuple[str, ...] = ()  # `benchmarkDevices`: GPU indices a sweep uses; (): every visible one
+    tune_max_configurations: int = TUNE_MAX_CONFIGURATIONS  # `tuneMaxConfigurations`
     warnings: tuple[str, ...] = field(default=(), compare=False)  # problems with the settings
     errors: tuple[str, ...] = field(default=(), compare=False)  # the invalid values among them
 
@@ -61,6 +67,9 @@ GPU_KEYS = {
     "benchmarkTimeout": "benchmark_timeout",
     "occupancyFloor": "occupancy_floor",
     "targets": "targets",
+    "inductor": "inductor",
+    "benchmarkDevices": "devices",
+    "tuneMaxConfigurations": "tune_max_configurations",
 }
 # Settings that name a program to run: never taken from a project file (SECURITY.md: the
 # workspace's files are untrusted, the user's settings and command line are not).
@@ -73,6 +82,11 @@ TEXT_EXPECTED = {
 SECONDS_EXPECTED = "a positive number of seconds (0: the default)"
 FLOOR_EXPECTED = "a whole number of waves per SIMD, 0 or more (0: never warn)"
 TARGETS_EXPECTED = 'a list of GPU architectures such as ["gfx942", "gfx950", "sm_90"]'
+OTHER_EXPECTED = {
+    "inductor": 'one of "default", "max-autotune", "off"',
+    "devices": "a list of GPU indices such as [0, 1] (empty: every visible GPU)",
+    "tune_max_configurations": "a whole number of configurations, 1 to 100000",
+}
 _TARGET_NAME = re.compile(r"(?:gfx[0-9a-f]{3,4}|sm_\d{2,3}a?|compute_\d{2,3}a?)")
 
 
@@ -121,6 +135,7 @@ def gpu_from_mapping(
                 SECONDS_EXPECTED if name.endswith("_timeout")
                 else FLOOR_EXPECTED if name == "occupancy_floor"
                 else TARGETS_EXPECTED if name == "targets"
+                else OTHER_EXPECTED[name] if name in OTHER_EXPECTED
                 else TEXT_EXPECTED[canonical]
             )  # fmt: skip
             problem = _invalid(key, expected, value)
@@ -138,6 +153,17 @@ def _gpu_value(key: str, value: Any) -> tuple[str | float | tuple[str, ...] | No
     if key == "occupancyFloor":
         whole = isinstance(value, int) and not isinstance(value, bool)
         return (value, True) if whole and 0 <= value <= 64 else (None, False)
+    if key == "inductor":
+        return (value, True) if value in INDUCTOR_MODES else (None, False)
+    if key == "tuneMaxConfigurations":
+        whole = isinstance(value, int) and not isinstance(value, bool)
+        return (value, True) if whole and 1 <= value <= 100_000 else (None, False)
+    if key == "benchmarkDevices":
+        if isinstance(value, (str, int)) and not isinstance(value, bool):  # the CLI's "0,1"
+            value = [part.strip() for part in str(value).split(",") if part.strip()]
+        items = [str(v) for v in value] if isinstance(value, (list, tuple)) else None
+        valid = items is not None and len(items) <= 64 and all(i.isdigit() for i in items)
+        return (tuple(dict.fromkeys(items or ())), True) if valid else (None, False)
     if key == "targets":
         if isinstance(value, str):  # the CLI's comma-separated list
             value = [part.strip() for part in value.split(",") if part.strip()]

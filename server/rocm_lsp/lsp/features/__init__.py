@@ -29,6 +29,7 @@ def register_all(server: RocmLanguageServer) -> None:
         rename,
         signature_help,
         status_command,
+        tune_command,
     )
 
     for module in (
@@ -39,6 +40,7 @@ def register_all(server: RocmLanguageServer) -> None:
         compile_command,
         assembly_command,
         benchmark_command,
+        tune_command,
         preview,
         inlay_hints,
         completion,

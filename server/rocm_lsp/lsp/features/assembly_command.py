@@ -56,7 +56,8 @@ def _line(value: Any) -> int | None | bool:
     return value
 
 
-async def _show(ls: RocmLanguageServer, path: Path, line: int | None = None, focus: bool = False) -> None:
+async def show_file(ls: RocmLanguageServer, path: Path, line: int | None = None, focus: bool = False) -> None:
+    """Open ``path`` in the client (at the 0-based ``line``), else name it in a message."""
     target = from_fs_path(str(path)) or path.as_uri()
     caps = ls.client_capabilities.window
     if caps is not None and caps.show_document is not None and caps.show_document.support:
@@ -158,7 +159,7 @@ def register(server: RocmLanguageServer) -> None:
             if at is None:
                 summary = f"template line {line} produced no instructions for {target}; {summary}"
                 ls.window_show_message(convert.show_message(f"rocm-lsp: {summary}"))
-        await _show(ls, path, at, focus=isinstance(line, int))
+        await show_file(ls, path, at, focus=isinstance(line, int))
         return summary
 
     @server.command(COMPARE_COMMAND)
@@ -179,7 +180,7 @@ def register(server: RocmLanguageServer) -> None:
         table = compare_path(uri)
         if not _write(ls, table, markdown(path, results)):
             return f"cannot write {table}"
-        await _show(ls, table)
+        await show_file(ls, table)
         failed = [r.target for r in results if r.problem]
         done = f"compared {', '.join(r.target for r in results)} in {table}"
         return done + (f" (not compiled for {', '.join(failed)})" if failed else "")

@@ -1,6 +1,7 @@
 """textDocument/codeAction: the quick fixes of the findings in the range (``quickfix``), and
 ``source.fixAll.rocm-lsp``, which applies every safe fix (what ``rocm-lsp check --fix`` applies
-in one pass). The fixes are the core's (``core/features/fixes.py``).
+in one pass), and, after a sweep, "Apply tuned [vars]" (``features/tune_command.py``). The fixes
+are the core's (``core/features/fixes.py``).
 
 Python modules get no actions: their findings lie in string literals, where a fix or an ignore
 comment would change the template text the module holds.
@@ -13,6 +14,7 @@ from collections.abc import Sequence
 from lsprotocol import types as lsp
 
 from rocm_lsp.lsp import convert
+from rocm_lsp.lsp.features.tune_command import APPLY_KIND, apply_title, winner_edits
 from rocm_lsp.lsp.server import RocmLanguageServer
 
 QUICKFIX = "quickfix"
@@ -28,7 +30,7 @@ def _wanted(only: Sequence[str] | None, kind: str) -> bool:
 def register(server: RocmLanguageServer) -> None:
     @server.feature(
         lsp.TEXT_DOCUMENT_CODE_ACTION,
-        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL]),
+        lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.QuickFix, FIX_ALL, APPLY_KIND]),
     )
     async def code_action(
         ls: RocmLanguageServer, params: lsp.CodeActionParams
@@ -53,4 +55,7 @@ def register(server: RocmLanguageServer) -> None:
             if fixed.fixes:
                 edits = edits_of(fixed.fixes)
                 actions.append(convert.fix_all_action(FIX_ALL_TITLE, FIX_ALL, edits, pos, uri, version))
+        tuned = winner_edits(ls, snapshot) if _wanted(only, APPLY_KIND) else ()
+        if tuned:
+            actions.append(convert.fix_all_action(apply_title(ls, uri), APPLY_KIND, tuned, pos, uri, version))
         return actions or None

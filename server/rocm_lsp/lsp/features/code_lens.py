@@ -6,12 +6,15 @@ from lsprotocol import types as lsp
 
 from rocm_lsp.lsp import convert
 from rocm_lsp.lsp.contract import (
+    APPLY_TUNED_COMMAND,
     ASSEMBLY_COMMAND,
     BENCHMARK_COMMAND,
     COMPARE_COMMAND,
     COMPILE_COMMAND,
     PREVIEW_COMMAND,
+    TUNE_COMMAND,
 )
+from rocm_lsp.lsp.features import tune_command
 from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
 from rocm_lsp.lsp.features.compile_command import lens_title
 from rocm_lsp.lsp.server import RocmLanguageServer
@@ -25,6 +28,11 @@ def register(server: RocmLanguageServer) -> None:
         if snapshot is None or snapshot.analysis.outline is None:
             return []
         lenses = []
+        tuned = []  # a [tune] table: the Tune lens; a winner not in [vars] yet: the Apply lens
+        if snapshot.analysis.header.tune:
+            tuned.append((tune_command.lens_title(ls, uri, snapshot.version), TUNE_COMMAND))
+            if tune_command.winner_edits(ls, snapshot):
+                tuned.append((tune_command.apply_title(ls, uri), APPLY_TUNED_COMMAND))
         for site in snapshot.analysis.outline.sites:
             if site.hook != "def_kernel" or site.call_span is None:
                 continue
@@ -34,6 +42,7 @@ def register(server: RocmLanguageServer) -> None:
                 (bench_title(ls, uri, snapshot.version), BENCHMARK_COMMAND),
                 (f"Assembly ({ls.gpu_settings.default_target})", ASSEMBLY_COMMAND),
                 ("Compare targets", COMPARE_COMMAND),
+                *tuned,
             ):
                 lenses.append(convert.code_lens(site.call_span, snapshot.positions, title, command, uri))
         return lenses
