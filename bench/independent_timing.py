@@ -2,7 +2,8 @@
 
 Builds the kernel with rocm-lsp (cached), then times it here with Triton's ``do_bench``
 (CUDA events, L2 flushed between runs, median) on tensors this script allocates itself,
-and times torch's own op for the same work: the ``[bench].reference`` expression.
+and times torch's own op for the same work: the ``[bench].baseline`` expression (else the
+reference), eagerly and under ``torch.compile`` (Inductor's own pick).
 Usage (on a GPU machine): ``python bench/independent_timing.py TEMPLATE [--also NAME=EXPR ...]``;
 each ``--also`` times one more torch expression over the same tensors (``mm="X @ W"``).
 """
@@ -65,13 +66,22 @@ def main(template: str, also: list[str]) -> None:
         """Median ms of a torch expression over the same tensors (do_bench, like the kernel)."""
         return do_bench(lambda: eval(expr, scope), warmup=25, rep=200, return_mode="median")  # noqa: S307
 
-    torch_ms = time_torch(reference)
+    baseline = req.get("baseline") or reference
+    torch_ms = time_torch(baseline)
+    names = [n for n in tensors]
+    compiled = torch.compile(
+        eval(f"lambda {', '.join(names)}: {baseline}", {"torch": torch, "F": torch.nn.functional})
+    )  # noqa: S307
+    compiled(*tensors.values())
+    compiled_ms = do_bench(lambda: compiled(*tensors.values()), warmup=25, rep=200, return_mode="median")
     result = {
         "template": path.name,
         "device": torch.cuda.get_device_name(),
         "kernel_ms_do_bench": kernel_ms,
         "torch_reference_ms_do_bench": torch_ms,
         "reference": reference,
+        "baseline": baseline,
+        "torch_compile_ms_do_bench": compiled_ms,
         "flops": req.get("flops"),
         "bytes": req.get("bytes"),
     }

@@ -15,12 +15,12 @@ test("activates on templates and on Python files", () => {
   assert.deepEqual(language.extensions, [".hip.jinja"]);
 });
 
-test("every menu entry names a declared command; compile and benchmark need trust", () => {
+test("every menu entry names a declared command; compile, benchmark and tune need trust", () => {
   const declared = new Set(contributes.commands.map((c: { command: string }) => c.command));
   for (const entries of Object.values(contributes.menus) as Array<Array<{ command: string; when: string }>>) {
     for (const entry of entries) {
       assert.ok(declared.has(entry.command), entry.command);
-      if (/compile|benchmark/.test(entry.command)) {
+      if (/compile|benchmark|tune|Tuned/i.test(entry.command)) {
         assert.match(entry.when, /isWorkspaceTrusted/);
       }
     }
