@@ -21,8 +21,16 @@ WORKER = REPO / "server" / "rocm_lsp" / "gpu" / "bench_worker.py"
 # Where the worker builds each part of its answer: (function, the expression written into, as
 # ast.unparse spells it; "return": the dict literal returned; "x.append": dict literals appended).
 WRITES: dict[str, list[tuple[str, str]]] = {
-    "BenchResponse": [("run", "result"), ("_device", "result"), ("rates", "out"), ("main", "result")],
-    "BenchTiming": [("statistics", "return"), ("run", "stats")],
+    "BenchResponse": [
+        ("run", "result"),
+        ("_device", "result"),
+        ("rates", "out"),
+        ("answer", "result"),
+        ("serve", "result"),
+        ("main", "result"),
+    ],
+    "BenchTiming": [("statistics", "return"), ("timing", "stats")],
+    "ChoiceResult": [("_choice", "out")],
     "BenchCheck": [("check", "report"), ("run", "result['check']")],
     "OutputCheck": [("compare", "out"), ("check", "results.append")],
     "FirstMismatch": [("compare", "out['first_mismatch']")],

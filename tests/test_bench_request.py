@@ -15,11 +15,12 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from rocm_lsp.core.engine.analysis import analyze
-from rocm_lsp.gpu.bench_request import BenchSetupError, make_request, scalar_ctype
+from rocm_lsp.gpu.bench_request import CHOICES, BenchSetupError, make_request, scalar_ctype
 
 REPO = Path(__file__).resolve().parent.parent
 WORKER = REPO / "server" / "rocm_lsp" / "gpu" / "bench_worker.py"
@@ -109,6 +110,9 @@ def test_seed_gemm_bias_request() -> None:
     assert request["bytes"] == (3 * 4096 * 4096 + 4096) * 2
     assert (request["warmup"], request["repetitions"]) == (10, 100)
     assert request["timeout_s"] > 0
+    assert request["baseline"] == request["reference"]  # no [bench].baseline: the reference
+    assert (request["choices"], request["inductor_mode"]) == (["eager", "inductor"], "default")
+    assert "index" not in request
     json.dumps(request)  # JSON-serialisable
 
 
@@ -166,6 +170,26 @@ def test_explicit_bytes_and_kernel_name() -> None:
         None,
         "A * G",
     )
+
+
+def test_baseline_choices_and_index() -> None:
+    bench = 'reference = "A.float() * G"\nbaseline = "A * G.to(A.dtype)"'
+    text = ROCM_213.replace('reference = "A * G"', bench)
+    request = _request(text, choices=["eager"], inductor_mode="max-autotune", index=4)
+    assert (request["reference"], request["baseline"]) == ("A.float() * G", "A * G.to(A.dtype)")
+    assert (request["choices"], request["inductor_mode"], request["index"]) == (["eager"], "max-autotune", 4)
+    assert _request(text, choices=(), index=0)["choices"] == []
+    assert _request(text, index=0)["index"] == 0
+    assert tuple(_request(ROCM_213.replace('reference = "A * G"\n', ""))["choices"]) == CHOICES
+    assert _request(ROCM_213.replace('reference = "A * G"\n', ""))["baseline"] is None
+
+
+@pytest.mark.parametrize(
+    ("options", "named"), [({"choices": ["eager", "cuda"]}, "'cuda'"), ({"inductor_mode": "fast"}, "'fast'")]
+)
+def test_unknown_choice_or_mode(options: dict[str, Any], named: str) -> None:
+    with pytest.raises(BenchSetupError, match=f"cannot benchmark {named}: the choices are eager, inductor"):
+        _request(ROCM_213, **options)
 
 
 def test_strided_node_storage() -> None:
@@ -394,11 +418,16 @@ typedef void* hipStream_t;
 """
 
 
-def _host_result(tmp_path: Path, rows: str = "{{M}}", extra: str = "", status: str = "0") -> dict:
+def _host_request(
+    tmp_path: Path, rows: str = "{{M}}", extra: str = "", status: str = "0", bench: str = "", **options: Any
+) -> dict:
+    """HOST_KERNEL compiled for the host, as a CPU request (``bench``: more [bench] lines;
+    ``options`` for make_request, no choices unless given)."""
     compiler = shutil.which("cc") or shutil.which("gcc")
     if compiler is None:
         pytest.skip("no host C compiler")
     text = HOST_KERNEL.replace("ROWS", rows).replace("EXTRA", extra).replace("STATUS", status)
+    text = text.replace('flops = "8*s0"\n', f'flops = "8*s0"\n{bench}')
     analysis = analyze(text)
     assert analysis.rendered is not None and analysis.rendered.text is not None
     library = tmp_path / "libadd_bias.so"
@@ -409,9 +438,13 @@ def _host_result(tmp_path: Path, rows: str = "{{M}}", extra: str = "", status: s
         check=True,
         timeout=60,
     )
-    request = make_request(analysis, library, warmup=2, repetitions=12)
+    request = make_request(analysis, library, warmup=2, repetitions=12, **{"choices": (), **options})
     request["device"] = "cpu"  # the worker's host test mode
-    result, _ = _run_worker(request)
+    return dict(request)
+
+
+def _host_result(tmp_path: Path, **kwargs: Any) -> dict:
+    result, _ = _run_worker(_host_request(tmp_path, **kwargs))
     return result
 
 
@@ -433,6 +466,8 @@ def test_worker_runs_a_host_kernel(tmp_path: Path) -> None:
     assert result["flops"] == 128
     assert result["bandwidth_gbps"] > 0 and result["tflops"] > 0
     assert result["peaks"] == {}
+    assert result["choices"] == {}
+    assert "index" not in result and "served" not in result
 
 
 @needs_oracle

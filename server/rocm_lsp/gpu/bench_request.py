@@ -4,7 +4,7 @@
 library was compiled from) into a JSON-serialisable dict that ``bench_worker.py`` reads on
 stdin in the user's benchmark interpreter. Everything concrete is computed here, from the
 header's ``[shapes]``, ``[vars]`` and ``[bench]``: the worker evaluates nothing but the
-reference expression. No torch here, and no ``eval``.
+reference and baseline expressions. No torch here, and no ``eval``.
 
 Request schema (``version`` 1)::
 
@@ -34,8 +34,19 @@ Request schema (``version`` 1)::
       "reference": "X @ W + Bias" | null, "rtol": 0.01, "atol": 0.01,
       "flops": 137438953472 | null, "bytes": 100671488,
       "warmup": 10, "repetitions": 100, "time_budget_s": 10.0, "timeout_s": 180.0,
-      "seed": 0, "measure_peaks": true, "peaks_path": null
+      "seed": 0, "measure_peaks": true, "peaks_path": null,
+      "baseline": "X @ W + Bias" | null,      # [bench].baseline, else the reference: what "eager" runs
+      "choices": ["eager", "inductor"],       # also timed after the kernel ([]: the kernel alone)
+      "inductor_mode": "default",             # or "max-autotune": torch.compile's mode for "inductor"
+      "index": 3                              # optional: the caller's number, echoed in the answer
     }
+
+The answer has, besides the kernel's timing and check, ``"choices": {"eager": {"ok": true,
+"timing": …, "check": …, "bandwidth_gbps": …, "tflops": …}, "inductor": {…, "mode": "default",
+"compile_seconds": 41.2}}`` (a failed choice: ``"ok": false`` with ``error`` and ``stage``; it
+never fails the kernel's result), ``index`` when the request had one, ``visible_devices`` and,
+from ``bench_worker.py --serve`` (one request per stdin line, one answer per stdout line),
+``served``.
 
 The request is typed :class:`BenchRequest` and the worker's answer :class:`BenchResponse` below;
 ``bench_worker.py`` cannot import them (it runs without rocm_lsp), so
@@ -45,7 +56,7 @@ The request is typed :class:`BenchRequest` and the worker's answer :class:`Bench
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
@@ -61,6 +72,8 @@ DEFAULT_REPETITIONS = 100
 DEFAULT_TIME_BUDGET_S = 10.0  # the timing loop stops early once it has spent this long
 DEFAULT_TIMEOUT_S = 180.0  # for the caller: kill the worker after this long (peaks included)
 SIZE_ARG_VALUES_VAR = "size_arg_values"
+CHOICES = ("eager", "inductor")  # what a benchmark may time besides the kernel
+INDUCTOR_MODES = ("default", "max-autotune")
 
 # C scalar types a kernel parameter may have -> the ctypes type the worker passes.
 CTYPES: dict[str, str] = {
@@ -169,12 +182,16 @@ class _BenchRequestFields(TypedDict):
     seed: int
     measure_peaks: bool
     peaks_path: str | None  # where measured peaks are cached (None: the rocm-lsp cache)
+    baseline: str | None  # a torch expression over the nodes ([bench].baseline, else the reference)
+    choices: list[str]  # of CHOICES, timed after the kernel
+    inductor_mode: str  # of INDUCTOR_MODES: torch.compile's mode for the "inductor" choice
 
 
 class BenchRequest(_BenchRequestFields, total=False):
     """What ``bench_worker.py`` reads on stdin (``make_request`` fills every required key)."""
 
     device: str  # "cpu": the worker's test mode (a host library, no GPU); default "cuda"
+    index: int  # the caller's number for the request, echoed in the answer
 
 
 # -- the protocol: response ---------------------------------------------------------------
@@ -239,6 +256,21 @@ class BenchPeaks(TypedDict, total=False):
     measured: str  # when, as an ISO timestamp
 
 
+class ChoiceResult(TypedDict, total=False):
+    """One of the request's choices, timed and checked as the kernel is: ``ok`` always; on
+    failure ``error`` and ``stage`` ("request", "baseline", "compile", "run" or "check")."""
+
+    ok: bool
+    error: str
+    stage: str
+    timing: BenchTiming
+    check: BenchCheck
+    compile_seconds: float  # "inductor": its first call, compilation included (untimed)
+    mode: str  # "inductor": torch.compile's mode
+    bandwidth_gbps: float | None  # from the request's bytes, as the kernel's
+    tflops: float | None
+
+
 class BenchResponse(TypedDict, total=False):
     """The worker's one JSON object on stdout: ``ok`` always; on failure ``error`` and ``stage``
     (and the device when known), on success the rest (``bench.run_worker`` answers failures of
@@ -269,6 +301,10 @@ class BenchResponse(TypedDict, total=False):
     peak_tflops: float | None
     flops_fraction: float | None
     seconds: float  # the worker's own run time
+    choices: dict[str, ChoiceResult]  # by the request's choices
+    index: int  # the request's, when it had one
+    visible_devices: str | None  # CUDA_VISIBLE_DEVICES as the worker saw it
+    served: int  # --serve: the requests (lines) this process has answered, this one included
 
 
 class BenchSetupError(Exception):
@@ -300,12 +336,22 @@ def make_request(
     seed: int = 0,
     measure_peaks: bool = True,
     peaks_path: str | None = None,
+    choices: Sequence[str] = CHOICES,
+    inductor_mode: str = "default",
+    index: int | None = None,
 ) -> BenchRequest:
     """The benchmark request for the library compiled from ``analysis.rendered``.
 
-    ``kernel_name`` is the exported symbol (default: the header's ``kernel_name``).
+    ``kernel_name`` is the exported symbol (default: the header's ``kernel_name``); ``choices``
+    are timed after the kernel, ``index`` is echoed in the answer.
     Raises :class:`BenchSetupError` with a message a person can act on.
     """
+    unknown = [c for c in (*choices, inductor_mode) if c not in (*CHOICES, *INDUCTOR_MODES)]
+    if unknown:
+        raise BenchSetupError(
+            f"cannot benchmark {unknown[0]!r}: the choices are {', '.join(CHOICES)}, the Inductor modes "
+            f"{', '.join(INDUCTOR_MODES)}"
+        )
     header = analysis.header
     rendered = analysis.rendered
     if rendered is None or rendered.failure is not None or rendered.text is None:
@@ -356,7 +402,7 @@ def make_request(
     nbytes = _bench_expr(bench.get("bytes"), "bytes", shapes)
     if nbytes is None:
         nbytes = sum(n["numel"] * n["itemsize"] for n in nodes.values() if n is not None)
-    return {
+    request: BenchRequest = {
         "version": REQUEST_VERSION,
         "library": str(Path(library_path).resolve()),
         "symbol": kernel_name or header.kernel_name,
@@ -376,7 +422,13 @@ def make_request(
         "seed": int(seed),
         "measure_peaks": bool(measure_peaks),
         "peaks_path": peaks_path,
+        "baseline": bench.get("baseline") or bench.get("reference"),
+        "choices": list(choices),
+        "inductor_mode": inductor_mode,
     }
+    if index is not None:
+        request["index"] = index
+    return request
 
 
 # -- nodes ------------------------------------------------------------------------------

@@ -4,20 +4,29 @@ Usage (the server runs this file by path, so it imports only the standard librar
 
     PYTHON path/to/bench_worker.py < request.json     # or: PYTHON bench_worker.py request.json
     PYTHON -m rocm_lsp.gpu.bench_worker < request.json
+    PYTHON path/to/bench_worker.py --serve            # one request per stdin line, until EOF
 
 It reads one request (see ``bench_request.py`` for the schema) and writes exactly ONE JSON
 object to stdout, then exits 0 — also on failure: ``{"ok": false, "error": "…", "stage": "…"}``.
-Anything else the process prints (device ``printf``, library chatter) goes to stderr, so
-stdout stays one JSON document. A crash (segfault, abort) or a hang is the caller's to handle:
-run this in a separate process with the request's ``timeout_s``.
+With ``--serve`` it stays up: each stdin line is one request and gets one JSON answer line
+(flushed; a line that is not a JSON object is answered ``"stage": "request"``), torch is imported
+once and measured peaks are kept in memory, each answer carries ``served`` (lines answered so
+far) and the request's ``index``; it exits 0 at EOF. Anything else the process prints (device
+``printf``, library chatter) goes to stderr, so stdout carries only answers. A crash (segfault,
+abort) or a hang is the caller's to handle: run this in a separate process with the request's
+``timeout_s``.
 
 Steps: pick ``cuda:0``; load the library with ctypes; allocate every node with its exact
 size/stride/offset, inputs random (never zeros), outputs NaN-filled (an unwritten output shows);
 ask the kernel its workspace size (non-null ``workspace_size``, buffers NULL) and allocate a
 zeroed workspace; evaluate the reference on the pristine inputs; call the kernel, synchronize and
 compare; time ``warmup`` calls then up to ``repetitions`` calls, each after an L2 flush, with
-CUDA events around the call only; report statistics, achieved bandwidth and FLOP rate, and
-the fraction of the device's measured peaks (cached per device and torch version).
+CUDA events around the call only; then time each of the request's ``choices`` the same way (the
+same flush, warmup and count) on the same tensors: "eager" is the ``baseline`` expression, and
+"inductor" is ``torch.compile`` of it (its first call, compilation included, untimed), each
+checked against the reference; a choice that fails says so in its own entry and never fails the
+kernel's result. Report statistics, achieved bandwidth and FLOP rate, and the fraction of the
+device's measured peaks (cached per device and torch version).
 """
 
 from __future__ import annotations
@@ -27,6 +36,7 @@ import ctypes
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -36,7 +46,8 @@ from typing import Any
 
 # The protocol's shapes are TypedDicts in bench_request.py, which this file cannot import (it
 # runs without rocm_lsp): the request is BenchRequest (NodeSpec, BenchArg), the one JSON object
-# written is BenchResponse (BenchTiming, BenchCheck, OutputCheck, FirstMismatch, BenchPeaks).
+# written is BenchResponse (BenchTiming, BenchCheck, OutputCheck, FirstMismatch, BenchPeaks,
+# ChoiceResult).
 # tests/test_bench_protocol.py checks that the keys read and written here are theirs: change a
 # key in both places.
 PROTOCOL_VERSION = 1
@@ -46,6 +57,10 @@ MM_PEAK_N = 4096
 PEAK_REPETITIONS = 10
 MIN_REPETITIONS = 5
 MAX_WORKSPACE_BYTES = 64 << 30
+MAX_CHOICE_ERROR = 2000  # characters of a failed choice's message (compiler output can be long)
+
+# --serve: each library path this process loaded, as (device, inode, mtime, size) it was then.
+LOADED: dict[str, tuple[int, int, int, int]] = {}
 
 # The ctypes types a request may name (bench_request.CTYPES maps C types onto these).
 CTYPE_NAMES = frozenset({
@@ -296,13 +311,33 @@ def check(torch: Any, expected: list[Any], outputs: list[tuple[str, Any]], rtol:
     return report
 
 
+def values_of(torch: Any, value: Any) -> list[Any]:
+    """An expression's value(s) as a list, tensors cloned (a tuple or list is several)."""
+    values = list(value) if isinstance(value, (tuple, list)) else [value]
+    return [v.clone() if isinstance(v, torch.Tensor) else v for v in values]
+
+
 def evaluate_reference(torch: Any, reference: str, tensors: dict[str, Any]) -> list[Any]:
     """The reference's value(s), cloned, from the nodes (a "none" node is None)."""
     namespace = {"torch": torch, "F": torch.nn.functional, **tensors}
     with torch.no_grad():
         value = eval(compile(reference, "<reference>", "eval"), namespace)  # the user's own expression
-    values = list(value) if isinstance(value, (tuple, list)) else [value]
-    return [v.clone() if isinstance(v, torch.Tensor) else v for v in values]
+    return values_of(torch, value)
+
+
+def baseline_function(torch: Any, baseline: str, names: list[str]) -> Any:
+    """The baseline expression as a function of the nodes, in ``names`` order."""
+    source = f"lambda {', '.join(names)}: ({baseline}\n)"
+    namespace = {"torch": torch, "F": torch.nn.functional}
+    return eval(compile(source, "<baseline>", "eval"), namespace)  # the user's own expression
+
+
+def describe(exc: BaseException) -> str:
+    """An exception for the user: its type and message (out-of-memory said plainly)."""
+    name = type(exc).__name__
+    if "OutOfMemoryError" in name:
+        return f"out of GPU memory: {exc}"
+    return f"{name}: {exc}"
 
 
 class Timer:
@@ -336,6 +371,32 @@ class Timer:
             end.record()
         cuda.synchronize()
         return [start.elapsed_time(end) for start, end in zip(starts, ends)]
+
+
+class Schedule:
+    """How the kernel and the choices are timed alike: ``warmup`` calls, then ``count`` timed
+    ones, each after ``before()`` (the L2 flush on a GPU)."""
+
+    def __init__(self, timer: Timer, before: Any, warmup: int, count: int) -> None:
+        self.timer = timer
+        self.before = before
+        self.warmup = warmup
+        self.count = count
+
+    def warm(self, call: Any) -> float:
+        """Run the warmup calls; seconds per call (0 without warmup)."""
+        begin = time.perf_counter()
+        for _ in range(self.warmup):
+            self.before()
+            call()
+        self.timer.sync()
+        return (time.perf_counter() - begin) / self.warmup if self.warmup else 0.0
+
+    def timing(self, call: Any) -> dict[str, Any]:
+        """Statistics of ``count`` timed calls (run :meth:`warm` first)."""
+        stats = statistics(self.timer.measure(self.count, self.before, call))
+        stats["warmup"] = self.warmup
+        return stats
 
 
 def measure_peaks(torch: Any, device: Any, want_flops: bool, known: dict[str, Any]) -> dict[str, Any]:
@@ -392,6 +453,7 @@ def _import_torch() -> Any:
 def _device(torch: Any, request: dict[str, Any], result: dict[str, Any]) -> tuple[Any, bool]:
     kind = request.get("device", "cuda")
     result["torch"] = torch.__version__
+    result["visible_devices"] = os.environ.get("CUDA_VISIBLE_DEVICES")
     if kind == "cpu":  # a test mode: a host library, perf_counter timing, no peaks
         result["device"] = "cpu"
         result["arch"] = "cpu"
@@ -413,10 +475,24 @@ def _device(torch: Any, request: dict[str, Any], result: dict[str, Any]) -> tupl
     return torch.device("cuda:0"), True
 
 
+def _open(path: str) -> Any:
+    """``ctypes.CDLL(path)``; a library rebuilt at a path this process loaded before is loaded
+    from a fresh copy (dlopen would hand back the one it loaded)."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return ctypes.CDLL(path)  # its error says why
+    identity = (st.st_dev, st.st_ino, st.st_mtime_ns, st.st_size)
+    if LOADED.setdefault(path, identity) == identity:
+        return ctypes.CDLL(path)
+    with tempfile.TemporaryDirectory(prefix="rocm-lsp-bench-") as folder:
+        return ctypes.CDLL(shutil.copy(path, folder))
+
+
 def _load(request: dict[str, Any]) -> Any:
     path, symbol = request["library"], request["symbol"]
     try:
-        library = ctypes.CDLL(path)
+        library = _open(path)
     except OSError as exc:
         raise WorkerError(f"cannot load the kernel library {path}: {exc}", "load") from None
     try:
@@ -430,6 +506,65 @@ def _load(request: dict[str, Any]) -> Any:
     fn.restype = ctypes.c_int
     fn.argtypes = [ctype(a["ctype"]) for a in request["args"]]
     return fn
+
+
+def _choice(
+    torch: Any, name: str, request: dict[str, Any], tensors: dict[str, Any], expected: Any, schedule: Schedule
+) -> dict[str, Any]:
+    """Time one of the request's ``choices`` as the kernel was, on its tensors, and check it
+    against the reference's values (``expected``, None without); a failure is its answer."""
+    out: dict[str, Any] = {"ok": False}
+    stage = "baseline"
+    try:
+        baseline = request.get("baseline")
+        if name not in ("eager", "inductor"):
+            raise WorkerError(f"unknown choice {name!r}: the choices are eager and inductor", "request")
+        if not baseline:
+            raise WorkerError("no [bench] baseline or reference expression in the header", "baseline")
+        names = list(request["nodes"])
+        inputs = [tensors[n] for n in names]
+        function = baseline_function(torch, baseline, names)
+        stage = "run"
+        if name == "inductor":
+            mode = request.get("inductor_mode", "default")
+            out["mode"] = mode
+            stage = "compile"
+            function = torch.compile(function, mode=None if mode == "default" else mode, dynamic=False)
+
+        def call() -> Any:
+            return function(*inputs)
+
+        with torch.no_grad():
+            start = time.perf_counter()
+            values = values_of(torch, call())
+            schedule.timer.sync()
+            if name == "inductor":
+                out["compile_seconds"] = time.perf_counter() - start
+            stage = "check"
+            if expected is not None:
+                outputs = request["outputs"]
+                if len(values) != len(outputs):
+                    why = f"the baseline gives {len(values)} value(s) for {len(outputs)} output(s)"
+                    raise WorkerError(why, stage)
+                actual = [(o, torch.as_tensor(v)) for o, v in zip(outputs, values)]
+                out["check"] = check(torch, expected, actual, float(request["rtol"]), float(request["atol"]))
+            del values
+            stage = "run"
+            schedule.warm(call)
+            stats = schedule.timing(call)
+        speed = rates(stats["median"], request.get("bytes"), request.get("flops"), {})
+        out.update(ok=True, timing=stats, bandwidth_gbps=speed["bandwidth_gbps"], tflops=speed["tflops"])
+    except WorkerError as exc:
+        out.update(ok=False, error=exc.message, stage=exc.stage)
+    except Exception as exc:  # noqa: BLE001 - a failing choice never fails the kernel's result
+        message = describe(exc)
+        if len(message) > MAX_CHOICE_ERROR:
+            message = message[:MAX_CHOICE_ERROR] + " …"
+        out.update(ok=False, error=message, stage=stage)
+    if name == "inductor":
+        with contextlib.suppress(Exception):
+            torch._dynamo.reset()  # a long-lived worker keeps no compiled graph (nor its memory pool)
+    return out
 
 
 def _arguments(request: dict[str, Any], tensors: dict[str, Any], workspace: Any, size_out: Any, stream: Any):
@@ -452,8 +587,11 @@ def _arguments(request: dict[str, Any], tensors: dict[str, Any], workspace: Any,
     return out
 
 
-def run(request: dict[str, Any], result: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Benchmark per ``request``; ``result`` (filled as it goes) keeps the device on failure."""
+def run(
+    request: dict[str, Any], result: dict[str, Any] | None = None, peaks_memory: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """Benchmark per ``request``; ``result`` (filled as it goes) keeps the device on failure;
+    ``peaks_memory`` (``--serve``) keeps each peaks file's contents across requests."""
     started = time.perf_counter()
     result = {} if result is None else result
     if request.get("version") != PROTOCOL_VERSION:
@@ -521,31 +659,31 @@ def run(request: dict[str, Any], result: dict[str, Any] | None = None) -> dict[s
     if expected is not None:
         outputs = [(name, tensors[name]) for name in request["outputs"]]
         result["check"] = check(torch, expected, outputs, float(request["rtol"]), float(request["atol"]))
-        del expected
+    choices = request.get("choices", [])
+    if not choices:
+        expected = None  # only the choices' checks need the reference's values now
 
     flush = torch.empty(L2_FLUSH_BYTES // 4, dtype=torch.int32, device=device) if gpu else None
     before = flush.zero_ if flush is not None else (lambda: None)
-    warmup = max(0, int(request.get("warmup", 10)))
+    schedule = Schedule(timer, before, max(0, int(request.get("warmup", 10))), 0)
     wanted = max(1, int(request.get("repetitions", 100)))
-    begin = time.perf_counter()
-    for _ in range(warmup):
-        before()
-        call()
-    timer.sync()
-    per_call = (time.perf_counter() - begin) / warmup if warmup else 0.0
-    count = repetitions_within(float(request.get("time_budget_s", 10.0)), per_call, wanted)
-    times = timer.measure(count, before, call)
-    stats = statistics(times)
-    stats["warmup"] = warmup
+    per_call = schedule.warm(call)
+    schedule.count = repetitions_within(float(request.get("time_budget_s", 10.0)), per_call, wanted)
+    stats = schedule.timing(call)
     result["timing"] = stats
-    del flush, workspace
+    del workspace
+    result["choices"] = {name: _choice(torch, name, request, tensors, expected, schedule) for name in choices}
+    del flush, before, schedule, expected
     tensors.clear()
 
     peaks: dict[str, Any] = {}
     if gpu and request.get("measure_peaks", True):
         torch.cuda.empty_cache()
         path = peaks_path(request)
-        cache = load_peaks(path)
+        memory = {} if peaks_memory is None else peaks_memory
+        if str(path) not in memory:
+            memory[str(path)] = load_peaks(path)
+        cache = memory[str(path)]
         key = peak_key(result["device"], result["arch"], torch.__version__)
         found = cache.get(key)
         known: dict[str, Any] = found if isinstance(found, dict) else {}
@@ -565,34 +703,60 @@ def run(request: dict[str, Any], result: dict[str, Any] | None = None) -> dict[s
     return result
 
 
-def main(argv: list[str] | None = None) -> int:
-    argv = sys.argv[1:] if argv is None else argv
-    # One JSON document on the real stdout; everything else printed goes to stderr.
-    sys.stdout.flush()
-    real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
-    os.dup2(2, 1)
-    sys.stdout = sys.stderr
+def answer(text: bytes, peaks_memory: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON answer to one request (UTF-8 JSON); every failure becomes ``{"ok": false, …}``."""
     context: dict[str, Any] = {}
+    request: Any = None
     try:
-        text = Path(argv[0]).read_text(encoding="utf-8") if argv else sys.stdin.read()
         try:
             request = json.loads(text)
         except ValueError as exc:
             raise WorkerError(f"the request is not JSON: {exc}", "request") from None
         if not isinstance(request, dict):
             raise WorkerError("the request must be a JSON object", "request")
-        result = run(request, context)
+        result = run(request, context, peaks_memory)
     except WorkerError as exc:
         result = {"ok": False, "error": exc.message, "stage": exc.stage}
     except Exception as exc:  # noqa: BLE001 - every failure becomes a JSON answer
-        name = type(exc).__name__
-        message = f"{name}: {exc}"
-        if "OutOfMemoryError" in name:
-            message = f"out of GPU memory: {exc}"
-        result = {"ok": False, "error": message, "stage": "run", "traceback": traceback.format_exc(limit=8)}
+        trace = traceback.format_exc(limit=8)
+        result = {"ok": False, "error": describe(exc), "stage": "run", "traceback": trace}
     if not result["ok"]:  # say which device and torch failed, when known
-        result.update({k: context[k] for k in ("device", "arch", "backend", "torch") if k in context})
-    real_stdout.write(json.dumps(finite(result)) + "\n")
+        known = ("device", "arch", "backend", "torch", "visible_devices")
+        result.update({k: context[k] for k in known if k in context})
+    if isinstance(request, dict) and "index" in request:
+        result["index"] = request["index"]  # the caller's number for this request, echoed
+    return finite(result)
+
+
+def serve(out: Any) -> int:
+    """``--serve``: answer each stdin line (one request) with one line on ``out``, until EOF."""
+    peaks_memory: dict[str, Any] = {}
+    served = 0
+    for line in sys.stdin.buffer:  # bytes: a line that is not UTF-8 is answered, as any non-JSON
+        served += 1
+        result = answer(line, peaks_memory)
+        result["served"] = served
+        out.write(json.dumps(result) + "\n")
+        out.flush()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    # Only answers on the real stdout; everything else printed goes to stderr.
+    sys.stdout.flush()
+    real_stdout = os.fdopen(os.dup(1), "w", encoding="utf-8")
+    os.dup2(2, 1)
+    sys.stdout = sys.stderr
+    if argv[:1] == ["--serve"]:
+        return serve(real_stdout)
+    try:
+        text = Path(argv[0]).read_bytes() if argv else sys.stdin.buffer.read()
+    except OSError as exc:
+        result: dict[str, Any] = {"ok": False, "error": f"cannot read the request: {exc}", "stage": "request"}
+    else:
+        result = answer(text)
+    real_stdout.write(json.dumps(result) + "\n")
     real_stdout.flush()
     return 0
 
