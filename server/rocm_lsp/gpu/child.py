@@ -85,6 +85,40 @@ def kill_group(proc: subprocess.Popen[Any]) -> None:
             pass
 
 
+def start(command: Sequence[str], env: dict[str, str]) -> subprocess.Popen[str]:
+    """A long-lived child (a ``--serve`` worker) in its own process group, with line-buffered
+    text pipes on stdin, stdout and stderr. Raises ``OSError`` when it cannot start."""
+    return subprocess.Popen(
+        list(command),
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=env,
+        text=True,
+        encoding="utf-8",
+        errors="replace",
+        bufsize=1,
+        start_new_session=True,  # its own process group: a kill reaches its children too
+    )
+
+
+def stop(proc: subprocess.Popen[Any], grace: float = 0.0) -> int | None:
+    """Wait up to ``grace`` seconds for ``proc`` to exit, then kill its process group; its exit
+    status (None if it could not be reaped within 5 s of the kill)."""
+    try:
+        return proc.wait(grace) if grace > 0 else _killed(proc)
+    except subprocess.TimeoutExpired:
+        return _killed(proc)
+
+
+def _killed(proc: subprocess.Popen[Any]) -> int | None:
+    kill_group(proc)
+    try:
+        return proc.wait(5)
+    except subprocess.TimeoutExpired:
+        return None
+
+
 def run(
     command: Sequence[str],
     timeout: float,

@@ -14,7 +14,6 @@ import collections
 import json
 import os
 import queue
-import subprocess
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -46,18 +45,7 @@ class ServeWorker:
         if device is not None:
             env.update(dict.fromkeys(DEVICE_ENV, device))
         self.device = device
-        self.process = subprocess.Popen(
-            list(command),
-            stdin=subprocess.PIPE,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=env,
-            text=True,
-            encoding="utf-8",
-            errors="replace",
-            bufsize=1,
-            start_new_session=True,  # its own process group: a kill reaches its children too
-        )
+        self.process = child.start(command, env)
         self.answers: queue.Queue[str | None] = queue.Queue()
         self.stderr: collections.deque[str] = collections.deque(maxlen=STDERR_LINES)
         threading.Thread(target=self._read_stdout, daemon=True).start()
@@ -111,8 +99,7 @@ class ServeWorker:
                 return answer
 
     def _crashed(self) -> dict[str, Any]:
-        code = self.process.wait()
-        self.kill()
+        code = child.stop(self.process, grace=5.0)
         time.sleep(POLL_S)  # let the stderr reader take the last lines
         tail = next((line for line in reversed(self.stderr) if line.strip()), "no output")
         how = child.Finished(code, "", "", "", False).describe_exit("it")
@@ -128,21 +115,18 @@ class ServeWorker:
         return self.process.poll() is None
 
     def kill(self) -> None:
-        child.kill_group(self.process)
-        try:
-            self.process.wait(5)
-        except subprocess.TimeoutExpired:
-            pass
+        child.stop(self.process)
 
     def close(self) -> None:
-        """End of input: the worker exits after its current request (killed if it does not)."""
+        """End of input, then the worker is gone: it has answered everything asked, and a
+        process forked meanwhile (the render helper) may hold its stdin open, so EOF alone
+        might never reach it."""
         try:
             assert self.process.stdin is not None
             self.process.stdin.close()
-            self.process.wait(10)
-        except (OSError, ValueError, subprocess.TimeoutExpired):
+        except (OSError, ValueError):
             pass
-        self.kill()
+        child.stop(self.process, grace=1.0)
 
 
 def run_jobs(
