@@ -27,15 +27,12 @@ def row(name: str, bench: dict, independent: dict | None) -> str:
             return "failed", "—"
         return f"{ms:.4f}", f"{ms / median:.2f}×"
 
-    if report.get("tflops"):
-        peak = (report.get("peaks") or {}).get("mm_fp16_tflops")
-        rate = f"{report['tflops']:.0f} TFLOP/s" + (
-            f" ({report['tflops'] / peak:.0%} of torch.mm)" if peak else ""
-        )
+    # the binding limit: whichever of the FLOP and bandwidth peaks the kernel is closer to
+    if (report.get("flops_fraction") or 0) > (report.get("bandwidth_fraction") or 0):
+        rate = f"{report['tflops']:.0f} TFLOP/s ({report['flops_fraction']:.0%} of torch.mm)"
     else:
-        peak = (report.get("peaks") or {}).get("copy_gbps")
-        gbps = report.get("bandwidth_gbps") or 0
-        rate = f"{gbps / 1000:.2f} TB/s" + (f" ({gbps / peak:.0%} of copy)" if peak else "")
+        gbps, fraction = report.get("bandwidth_gbps") or 0, report.get("bandwidth_fraction")
+        rate = f"{gbps / 1000:.2f} TB/s" + (f" ({fraction:.0%} of copy)" if fraction else "")
     eager_ms, eager_x = choice("eager")
     inductor_ms, inductor_x = choice("inductor")
     agreement = ""
