@@ -29,7 +29,6 @@ import math
 import os
 import pickle
 import resource
-import select
 import signal
 import socket
 import struct
@@ -249,13 +248,12 @@ def _helper_main(control: socket.socket) -> None:
     os.close(devnull)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     _preload()
-    warmed = False
-    while True:
-        if not warmed and not _readable(control):
-            from rocm_lsp.core.model import symbolic
+    from rocm_lsp.core.model import symbolic
 
-            symbolic.warm_up()  # sympy, while no job waits: children then have it for free
-            warmed = True
+    # sympy before the first job, even one already waiting: a child can import nothing, and on a
+    # cold disk importing it would eat the first render's time budget ("an endless loop?")
+    symbolic.warm_up()
+    while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
         except InterruptedError:
@@ -295,11 +293,6 @@ def _preload() -> None:
     import jinja2.debug  # noqa: F401 - rewriting a template error's traceback
 
     import rocm_lsp.core.model.dtypes  # noqa: F401 - dtype item sizes
-
-
-def _readable(sock: socket.socket) -> bool:
-    ready, _, _ = select.select([sock], [], [], 0)
-    return bool(ready)
 
 
 def _child_main(fd: int) -> None:
