@@ -167,6 +167,24 @@ def _parser() -> argparse.ArgumentParser:
     tune.add_argument("--apply", action="store_true", help="write the winner into the file's [vars]")
     tune.add_argument("--profile", choices=PROFILE_NAMES, help="override the header's profile")
 
+    render_py = sub.add_parser(
+        "render-py",
+        help="the C++ one of Inductor's ROCm template classes generates, rendered by real torch",
+    )
+    render_py.add_argument("target", help="MODULE.py::Class (the class may be left out when there is one)")
+    render_py.add_argument("--python", help="the interpreter with torch that renders it (default: this one)")
+    render_py.add_argument(
+        "--problem",
+        default="",
+        help="e.g. op=addmm,M=2048,N=1024,K=512,dtype=float16,layout=rcr (ops: mm, "
+        "addmm, bmm, conv2d; layout rcr: W column-major)",
+    )
+    render_py.add_argument("--choice", help="which op choice: its index (default 0) or a piece of its name")
+    render_py.add_argument("--list", action="store_true", help="list the choices, one a line, instead")
+    render_py.add_argument(
+        "--timeout", type=float, help="seconds before the worker is killed (default: benchmarkTimeout)"
+    )
+
     serve = sub.add_parser(
         "serve",
         help="run the language server (stdio by default)",
@@ -198,6 +216,8 @@ def main(argv: list[str] | None = None) -> int:
             return _bench(args)
         if args.command == "tune":
             return _tune(args)
+        if args.command == "render-py":
+            return _render_py(args)
         if args.command == "asm":
             return _asm(args)
         if args.command == "compare":
@@ -243,7 +263,7 @@ GPU_FLAGS = {
     "inductor": "inductor",
     "max_configs": "tuneMaxConfigurations",
     "gpus": "benchmarkDevices",
-}
+}  # render-py's --python and --timeout go through "python" and "timeout"
 
 
 def _gpu_settings(args: argparse.Namespace) -> GpuSettings | int:
@@ -441,6 +461,56 @@ def _tune(args: argparse.Namespace) -> int:
                 file=sys.stderr,
             )
     return EXIT_CLEAN
+
+
+def _render_py(args: argparse.Namespace) -> int:
+    from rocm_lsp.core.text import LineIndex
+    from rocm_lsp.core.workspace.check import FileReport
+    from rocm_lsp.gpu import py_render
+    from rocm_lsp.report_formats import FORMATS
+
+    file, _, class_name = str(args.target).partition("::")
+    path = Path(file)
+    text = _read_template(path)
+    if isinstance(text, int):
+        return text
+    gpu = _gpu_settings(args)
+    if isinstance(gpu, int):
+        return gpu
+    classes = [c.name for c in py_render.template_classes(text)]
+    if not class_name:
+        if len(classes) != 1:
+            found = ", ".join(classes) or "none"
+            print(
+                f"error: name the class, {_printable(file)}::CLASS (ROCm template classes here: {found})",
+                file=sys.stderr,
+            )
+            return EXIT_USAGE
+        class_name = classes[0]
+    try:
+        problem = py_render.parse_problem(args.problem)
+    except ValueError as exc:
+        print(f"error: --problem: {_printable(exc)}", file=sys.stderr)
+        return EXIT_USAGE
+    choice: int | str | None = args.choice
+    if isinstance(choice, str) and choice.isdigit():
+        choice = int(choice)
+    hint = "pass --python with a Python that has torch installed"
+    result = py_render.render_py(path, text, class_name, gpu, problem, choice, args.list, hint=hint)
+    if result.diagnostics:
+        sys.stderr.write(FORMATS["concise"]([FileReport(path, LineIndex(text), tuple(result.diagnostics))]))
+    elif not result.ok:
+        print(f"{_printable(path)}: {_printable(result.message)}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if args.list:
+        for entry in result.answer.get("choices") or []:
+            print(f"{entry['index']}\t{_printable(entry['name'])}")
+        print(f"{_printable(result.message)}", file=sys.stderr)
+        return EXIT_CLEAN if result.ok else EXIT_FINDINGS
+    if result.source is not None:
+        sys.stdout.write(result.source)
+    print(f"{_printable(result.message)}", file=sys.stderr)
+    return EXIT_CLEAN if result.source is not None else EXIT_FINDINGS
 
 
 SERVE_EPILOG = """\

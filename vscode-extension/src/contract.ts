@@ -12,6 +12,8 @@ export const ASSEMBLY_COMMAND = "rocm-lsp.assembly";
 export const COMPARE_COMMAND = "rocm-lsp.compareTargets";
 export const TUNE_COMMAND = "rocm-lsp.tune";
 export const APPLY_TUNED_COMMAND = "rocm-lsp.applyTuned";
+export const TORCH_PREVIEW_COMMAND = "rocm-lsp.previewWithTorch";
+export const TORCH_CHOICES_COMMAND = "rocm-lsp.torchChoices";
 
 export const TEMPLATE_SUFFIX = ".hip.jinja";
 export const PREVIEW_SUFFIX = ".generated.hip.cpp";

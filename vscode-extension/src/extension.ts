@@ -8,6 +8,8 @@ import {
   BENCHMARK_COMMAND,
   COMPARE_COMMAND,
   APPLY_TUNED_COMMAND,
+  TORCH_CHOICES_COMMAND,
+  TORCH_PREVIEW_COMMAND,
   TUNE_COMMAND,
   COMPILE_COMMAND,
   PREVIEW_COMMAND,
@@ -74,6 +76,34 @@ async function showAssembly(server: ServerController, resource?: vscode.Uri): Pr
   await runOnTemplate(server, ASSEMBLY_COMMAND, resource, picked);
 }
 
+/** Preview C++ with torch…: the ROCm template class at (above) the cursor of a Python module,
+ * one of its op choices picked from the server's list, then the preview. */
+async function previewWithTorch(server: ServerController): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    await explainRestricted();
+    return;
+  }
+  const editor = vscode.window.activeTextEditor;
+  if (editor === undefined || editor.document.languageId !== "python" || !server.client?.isRunning()) {
+    void vscode.window.showInformationMessage("rocm-lsp: open one of Inductor's ROCm template modules (.py) first.");
+    return;
+  }
+  const uri = editor.document.uri.toString();
+  const above = editor.document.getText(new vscode.Range(new vscode.Position(0, 0), editor.selection.active));
+  const classes = [...above.matchAll(/^class\s+(\w+)/gm)].map((m) => m[1]);
+  const className = classes.length > 0 ? classes[classes.length - 1] : null;
+  const choices = await vscode.commands.executeCommand<unknown>(TORCH_CHOICES_COMMAND, uri, className);
+  if (!Array.isArray(choices)) {
+    void vscode.window.showWarningMessage(`rocm-lsp: ${String(choices)}`);
+    return;
+  }
+  const items = choices.map((c: { index: number; name: string }) => ({ label: String(c.index), description: c.name, index: c.index }));
+  const picked = await vscode.window.showQuickPick(items, { title: "rocm-lsp: render which op choice?", matchOnDescription: true });
+  if (picked !== undefined) {
+    await vscode.commands.executeCommand(TORCH_PREVIEW_COMMAND, uri, className, picked.index);
+  }
+}
+
 /** Show Instructions of This Line: the default target's assembly, at the cursor line's blocks. */
 async function showLineAssembly(server: ServerController): Promise<void> {
   const editor = vscode.window.activeTextEditor;
@@ -113,6 +143,7 @@ export async function activate(context: vscode.ExtensionContext): Promise<void> 
   register("rocmLsp.showLineAssembly", () => showLineAssembly(server));
   register("rocmLsp.compareTargets", (resource?: vscode.Uri) => runOnTemplate(server, COMPARE_COMMAND, resource));
   register("rocmLsp.tune", (resource?: vscode.Uri) => runOnTemplate(server, TUNE_COMMAND, resource));
+  register("rocmLsp.previewWithTorch", () => previewWithTorch(server));
   register("rocmLsp.applyTuned", (resource?: vscode.Uri) => runOnTemplate(server, APPLY_TUNED_COMMAND, resource));
   register("rocmLsp.selectProfile", () => selectProfile(context));
   register("rocmLsp.restartServer", () => server.restart(true));

@@ -1,6 +1,14 @@
 // Pure: what Restricted Mode (an untrusted workspace) withholds, and how that is explained.
 
-import { ASSEMBLY_COMMAND, BENCHMARK_COMMAND, COMPARE_COMMAND, COMPILE_COMMAND, TUNE_COMMAND } from "./contract";
+import {
+  ASSEMBLY_COMMAND,
+  BENCHMARK_COMMAND,
+  COMPARE_COMMAND,
+  COMPILE_COMMAND,
+  TORCH_CHOICES_COMMAND,
+  TORCH_PREVIEW_COMMAND,
+  TUNE_COMMAND,
+} from "./contract";
 
 /** Server commands that run programs on the workspace's files: a compiler, the benchmark worker. */
 export const TRUSTED_ONLY_COMMANDS: ReadonlySet<string> = new Set([
@@ -9,10 +17,12 @@ export const TRUSTED_ONLY_COMMANDS: ReadonlySet<string> = new Set([
   ASSEMBLY_COMMAND,
   COMPARE_COMMAND,
   TUNE_COMMAND,
+  TORCH_PREVIEW_COMMAND,
+  TORCH_CHOICES_COMMAND,
 ]);
 
 export const RESTRICTED_EXPLANATION =
-  "rocm-lsp does not compile, benchmark, tune, show assembly or compare targets in Restricted Mode: they " +
+  "rocm-lsp does not compile, benchmark, tune, show assembly, compare targets or render with torch in Restricted Mode: they " +
   "run a compiler and a Python interpreter on this workspace's files. Trust the workspace to enable them; hover, diagnostics " +
   "and the generated C++ work either way.";
 

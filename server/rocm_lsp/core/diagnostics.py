@@ -104,6 +104,7 @@ RULES: dict[str, Rule] = _rules(
     Rule("RL405", E, "the device code calls functions no linked device library defines"),
     Rule("RL406", W, "the kernel spills registers to memory"),
     Rule("RL407", W, "AMD occupancy below the configured floor (occupancyFloor)"),
+    Rule("RL408", E, "a ROCm template class raised while torch rendered it"),
     Rule("RL501", E, "template variable not passed by a render call"),
     Rule("RL502", W, "render argument never used by the template"),
     Rule("RL503", E, "render argument passed twice"),

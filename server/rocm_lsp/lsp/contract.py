@@ -10,7 +10,9 @@ text, ``COMPILE_COMMAND``, ``BENCHMARK_COMMAND``, ``ASSEMBLY_COMMAND`` and ``COM
 one-line summary (each null for a document that is not an open template; the last two also open
 their document with ``window/showDocument``), ``TUNE_COMMAND`` the sweep's headline (and opens
 its ranked table), ``APPLY_TUNED_COMMAND`` whether the winner was written into ``[vars]``
-(``workspace/applyEdit``), ``STATUS_COMMAND`` a :class:`Status`.
+(``workspace/applyEdit``), ``TORCH_PREVIEW_COMMAND`` a one-line summary (and opens the generated
+file), ``TORCH_CHOICES_COMMAND`` the op choices ``[{"index", "name"}]`` (or why there are none),
+``STATUS_COMMAND`` a :class:`Status`.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ __all__ = [
     "RENDER_COMMAND",
     "STATUS_COMMAND",
     "TEMPLATE_SUFFIX",
+    "TORCH_CHOICES_COMMAND",
+    "TORCH_PREVIEW_COMMAND",
     "TUNE_COMMAND",
     "Backend",
     "Status",
@@ -46,6 +50,10 @@ ASSEMBLY_COMMAND = "rocm-lsp.assembly"
 COMPARE_COMMAND = "rocm-lsp.compareTargets"  # argument: the template's URI (runs a compiler per target)
 TUNE_COMMAND = "rocm-lsp.tune"  # argument: the template's URI (runs compilers and the worker)
 APPLY_TUNED_COMMAND = "rocm-lsp.applyTuned"  # argument: the template's URI (edits its [vars])
+# arguments: a Python module's URI, then optionally a ROCm template class, a choice (index or name
+# fragment) and a problem {op, M, N, K, B, dtype, layout} (runs the benchmark interpreter's torch)
+TORCH_PREVIEW_COMMAND = "rocm-lsp.previewWithTorch"
+TORCH_CHOICES_COMMAND = "rocm-lsp.torchChoices"  # arguments: the module's URI, a class, a problem
 
 PREVIEW_SUFFIX = ".generated.hip.cpp"  # the preview file; the client opens it beside the template
 

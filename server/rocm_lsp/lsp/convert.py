@@ -7,7 +7,7 @@ data in (spans, core findings, titles, command ids) and return what comes out
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from lsprotocol import types as lsp
 from pygls.exceptions import JsonRpcException
@@ -200,10 +200,11 @@ def location(uri: str, span: Span, pos: Positions) -> lsp.Location:
     return lsp.Location(uri, pos.range(span))
 
 
-def code_lens(span: Span, pos: Positions, title: str, command: str, uri: str) -> lsp.CodeLens:
-    """A lens over ``span`` titled ``title`` that runs ``command`` with the document's ``uri``."""
+def code_lens(span: Span, pos: Positions, title: str, command: str, uri: str, *more: Any) -> lsp.CodeLens:
+    """A lens over ``span`` titled ``title`` that runs ``command`` with the document's ``uri``
+    (and ``more`` arguments)."""
     return lsp.CodeLens(
-        range=pos.range(span), command=lsp.Command(title=title, command=command, arguments=[uri])
+        range=pos.range(span), command=lsp.Command(title=title, command=command, arguments=[uri, *more])
     )
 
 

@@ -15,7 +15,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, ClassVar, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, ClassVar, Literal, TypeVar
 from urllib.parse import unquote
 
 from lsprotocol import types as lsp
@@ -110,6 +110,8 @@ class RocmLanguageServer(LanguageServer):
         self.background: set[asyncio.Task[None]] = set()  # jobs no request waits for (kept referenced)
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self.tune_outcomes: dict = {}  # template uri -> features.tune_command.TuneOutcome
+        # module uri -> class -> (choice, problem, file) of its previews rendered with torch
+        self.torch_previews: dict[str, dict[str, tuple[Any, Any, str]]] = {}
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
         self._running: set[str] = set()  # documents with an analysis in the pool
@@ -158,6 +160,7 @@ class RocmLanguageServer(LanguageServer):
             "compileOutcomes": self.compile_outcomes,
             "benchOutcomes": self.bench_outcomes,
             "tuneOutcomes": self.tune_outcomes,
+            "torchPreviews": self.torch_previews,
             "assemblies": self.assemblies,
             "requests": [f for f in self.protocol._request_futures.values() if not (f.done() or f in asking)],
             "progress": self.work_done_progress.tokens,
@@ -253,6 +256,7 @@ class RocmLanguageServer(LanguageServer):
             self.compile_outcomes,
             self.bench_outcomes,
             self.tune_outcomes,
+            self.torch_previews,
             self.assemblies,
         )
         for table in tables:

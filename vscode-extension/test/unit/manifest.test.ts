@@ -20,7 +20,7 @@ test("every menu entry names a declared command; compile, benchmark and tune nee
   for (const entries of Object.values(contributes.menus) as Array<Array<{ command: string; when: string }>>) {
     for (const entry of entries) {
       assert.ok(declared.has(entry.command), entry.command);
-      if (/compile|benchmark|tune|Tuned/i.test(entry.command)) {
+      if (/compile|benchmark|tune|Tuned|Torch/i.test(entry.command)) {
         assert.match(entry.when, /isWorkspaceTrusted/);
       }
     }

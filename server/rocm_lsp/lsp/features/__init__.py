@@ -29,6 +29,7 @@ def register_all(server: RocmLanguageServer) -> None:
         rename,
         signature_help,
         status_command,
+        torch_preview_command,
         tune_command,
     )
 
@@ -41,6 +42,7 @@ def register_all(server: RocmLanguageServer) -> None:
         assembly_command,
         benchmark_command,
         tune_command,
+        torch_preview_command,
         preview,
         inlay_hints,
         completion,

@@ -12,18 +12,21 @@ from rocm_lsp.lsp.contract import (
     COMPARE_COMMAND,
     COMPILE_COMMAND,
     PREVIEW_COMMAND,
+    TORCH_PREVIEW_COMMAND,
     TUNE_COMMAND,
 )
 from rocm_lsp.lsp.features import tune_command
 from rocm_lsp.lsp.features.benchmark_command import lens_title as bench_title
 from rocm_lsp.lsp.features.compile_command import lens_title
-from rocm_lsp.lsp.server import RocmLanguageServer
+from rocm_lsp.lsp.server import PythonSnapshot, RocmLanguageServer, is_python
 
 
 def register(server: RocmLanguageServer) -> None:
     @server.feature(lsp.TEXT_DOCUMENT_CODE_LENS)
     async def code_lens(ls: RocmLanguageServer, params: lsp.CodeLensParams) -> list[lsp.CodeLens]:
         uri = params.text_document.uri
+        if is_python(uri):
+            return await _module_lenses(ls, uri)
         snapshot = await ls.template_snapshot(uri)
         if snapshot is None or snapshot.analysis.outline is None:
             return []
@@ -46,3 +49,18 @@ def register(server: RocmLanguageServer) -> None:
             ):
                 lenses.append(convert.code_lens(site.call_span, snapshot.positions, title, command, uri))
         return lenses
+
+
+async def _module_lenses(ls: RocmLanguageServer, uri: str) -> list[lsp.CodeLens]:
+    """ "Preview C++ with torch" on each ROCm template class of a Python module."""
+    snapshot = await ls.snapshot(uri) if ls.is_open(uri) else None
+    if not isinstance(snapshot, PythonSnapshot):
+        return []
+    from rocm_lsp.gpu.py_render import template_classes
+
+    return [
+        convert.code_lens(
+            c.span, snapshot.positions, "Preview C++ with torch", TORCH_PREVIEW_COMMAND, uri, c.name
+        )
+        for c in template_classes(snapshot.analysis.text)
+    ]

@@ -102,9 +102,10 @@ def register(server: RocmLanguageServer) -> None:
     async def did_save(ls: RocmLanguageServer, params: lsp.DidSaveTextDocumentParams) -> None:
         if analysable(params.text_document.uri):
             ls.schedule(params.text_document.uri, 0, publish)
-        from rocm_lsp.lsp.features.assembly_command import regenerate_soon
+        from rocm_lsp.lsp.features import assembly_command, torch_preview_command
 
-        regenerate_soon(ls, params.text_document.uri)
+        assembly_command.regenerate_soon(ls, params.text_document.uri)
+        torch_preview_command.regenerate_soon(ls, params.text_document.uri)
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     async def did_close(ls: RocmLanguageServer, params: lsp.DidCloseTextDocumentParams) -> None:
