@@ -93,10 +93,10 @@ def no_processes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
         started.append(repr(args)[:200])
         raise AssertionError(f"a process was started: {args!r:.200}")
 
+    real_fork = os.fork  # before the loop replaces it
     for name in ("system", "popen", "execv", "execve", "execvp", "spawnv", "posix_spawn", "fork"):
         if hasattr(os, name):
             monkeypatch.setattr(os, name, forbidden)
-    real_fork = os.fork
 
     def fork() -> int:  # the render process may fork: a copy of the engine that execs nothing
         if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.engine.render_process":
@@ -244,6 +244,15 @@ EVALUATING_ATTRIBUTES = {
 ALLOWED = {
     ("gpu/bench_worker.py", "eval"): "[bench].reference, in the user's benchmark interpreter, on command",
     ("gpu/bench_worker.py", "compile"): "the same expression, compiled for that eval",
+    (
+        "gpu/py_render_worker.py",
+        "import_module",
+    ): "torch and the module asked for, in the torch interpreter, on command",
+    (
+        "gpu/py_render_worker.py",
+        "exec",
+    ): "the module asked for (its editor text), in the torch interpreter, on command",
+    ("gpu/py_render_worker.py", "compile"): "that module's text, compiled for that exec",
 }
 
 
