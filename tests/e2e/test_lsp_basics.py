@@ -101,6 +101,7 @@ async def test_lenses_and_preview_command(client: LanguageClient) -> None:
         ("Benchmark", "rocm-lsp.benchmark", (URI,)),
         ("Assembly (gfx942)", "rocm-lsp.assembly", (URI,)),
         ("Compare targets", "rocm-lsp.compareTargets", (URI,)),
+        ("Tune", "rocm-lsp.tune", (URI,)),  # the GEMM has a [tune] table
     ]
     assert lenses[0].range.start == position(GEMM, "kernel.def_kernel(", 0)
     target = await client.workspace_execute_command_async(

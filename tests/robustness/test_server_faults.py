@@ -188,4 +188,4 @@ async def test_a_reopened_document_shows_no_old_outcome(editor: LanguageClient, 
     titles = [
         lens.command.title for lens in await client.text_document_code_lens_async(lsp.CodeLensParams(doc))
     ]
-    assert titles[1:] == ["Compile", "Benchmark", "Assembly (gfx942)", "Compare targets"]
+    assert titles[1:] == ["Compile", "Benchmark", "Assembly (gfx942)", "Compare targets", "Tune"]
