@@ -15,6 +15,7 @@ from oracle_support import ORACLE_HELP, oracle_python
 from rocm_lsp.core.pymodules.render_map import RenderMap
 from rocm_lsp.core.workspace.config import GpuSettings
 from rocm_lsp.gpu import py_render
+from rocm_lsp.gpu.compile import CompilerMessage
 from torch_sources import _torch_dir_of
 
 PYTHON = oracle_python()
@@ -242,3 +243,26 @@ def test_cli_render_py_prints_the_source_and_lists(rocm_dir: Path, gpu: GpuSetti
     )
     assert gemm.returncode == 1 and "ck4inductor is not importable" in gemm.stderr and gemm.stdout == ""
     assert json.dumps(gemm.stderr)  # printable
+
+
+def test_compiler_messages_land_on_the_module_line_their_generated_line_came_from(
+    rocm_dir: Path, gpu: GpuSettings
+) -> None:
+    path = rocm_dir / TILE
+    text = path.read_text(encoding="utf-8")
+    rendered = py_render.render_py(path, text, "CKTileGemmTemplate", gpu)
+    assert rendered.source is not None
+    generated = rendered.source.split("\n")
+    at = generated.index("        constexpr bool permuteA = false;") + 1
+    name = "CKTileGemmTemplate.generated.hip.cpp"
+    classes = {c.name: c.span for c in py_render.template_classes(text)}
+    message = CompilerMessage(f"/tmp/x/{name}", at, 24, "error", "expected ';'")
+    finding = py_render._on_module(text, rendered.py_lines, message, name, classes["CKTileGemmTemplate"])
+    row = text[: finding.span.start].count("\n") + 1
+    assert text.split("\n")[row - 1].strip() == "constexpr bool permuteA = false;"
+    assert (finding.code, finding.message) == ("RL401", f"expected ';' (generated line {at})")
+    header = CompilerMessage("/opt/rocm/include/ck_tile/core.hpp", 12, 1, "warning", "deprecated")
+    elsewhere = py_render._on_module(text, rendered.py_lines, header, name, classes["CKTileGemmTemplate"])
+    assert elsewhere.span == classes["CKTileGemmTemplate"] and elsewhere.message.startswith(
+        "/opt/rocm/include/ck_tile/core.hpp:12: "
+    )

@@ -182,6 +182,13 @@ def _parser() -> argparse.ArgumentParser:
     render_py.add_argument("--choice", help="which op choice: its index (default 0) or a piece of its name")
     render_py.add_argument("--list", action="store_true", help="list the choices, one a line, instead")
     render_py.add_argument(
+        "--compile",
+        action="store_true",
+        help="also compile it (device code, --arch, default gfx942): messages on .py lines",
+    )
+    render_py.add_argument("--compiler", help="hipcc, nvcc or clang-22 for --compile (default: discovered)")
+    render_py.add_argument("--arch", help="the target of --compile (default gfx942)")
+    render_py.add_argument(
         "--timeout", type=float, help="seconds before the worker is killed (default: benchmarkTimeout)"
     )
 
@@ -510,7 +517,16 @@ def _render_py(args: argparse.Namespace) -> int:
     if result.source is not None:
         sys.stdout.write(result.source)
     print(f"{_printable(result.message)}", file=sys.stderr)
-    return EXIT_CLEAN if result.source is not None else EXIT_FINDINGS
+    if result.source is None:
+        return EXIT_FINDINGS
+    if args.compile:
+        summary, compiled = py_render.compile_preview(path, text, class_name, result, gpu)
+        if compiled:
+            sys.stderr.write(FORMATS["concise"]([FileReport(path, LineIndex(text), tuple(compiled))]))
+        print(_printable(summary), file=sys.stderr)
+        if any(d.severity is Severity.ERROR for d in compiled):
+            return EXIT_FINDINGS
+    return EXIT_CLEAN
 
 
 SERVE_EPILOG = """\

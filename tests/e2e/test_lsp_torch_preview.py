@@ -44,7 +44,8 @@ async def test_preview_with_torch_follows_saves_and_places_errors(
     open_doc(client, uri, text)
     lenses = await client.text_document_code_lens_async(lsp.CodeLensParams(lsp.TextDocumentIdentifier(uri)))
     assert [(lens.command.title, list(lens.command.arguments or [])) for lens in lenses if lens.command] == [
-        ("Preview C++ with torch", [uri, "CKTileGemmTemplate"])
+        ("Preview C++ with torch", [uri, "CKTileGemmTemplate"]),
+        ("Compile C++ with torch", [uri, "CKTileGemmTemplate", None, None, True]),
     ]
     assert lenses[0].range.start.line == text[: text.index("class CKTileGemmTemplate")].count("\n")
 
@@ -69,6 +70,13 @@ async def test_preview_with_torch_follows_saves_and_places_errors(
         await asyncio.sleep(0.05)
     assert "constexpr bool permuteA = false; // edited\n" in preview.read_text()
 
+    # compiled too: no Composable Kernel headers here, said at the class (RL403), as for templates
+    compiled = await run(client, "rocm-lsp.previewWithTorch", uri, "CKTileGemmTemplate", 3, None, True)
+    assert (
+        isinstance(compiled, str)
+        and "; not compiled: this kernel includes Composable Kernel headers" in compiled
+    )
+
     # a planted mistake in the template string: RL408 on its line of the module
     broken = text.replace(LINE, "constexpr bool permuteA = {{ no_such_value }};")
     replace_all(client, uri, broken, 3)
@@ -83,5 +91,6 @@ async def test_preview_with_torch_follows_saves_and_places_errors(
     ]
     assert await run(client, "rocm-lsp.previewWithTorch", uri, "NoSuchClass") == (
         "rocm-lsp.previewWithTorch: the arguments are the module's URI, then optionally a template class "
-        "name, a choice (index or name fragment) and a problem object ({op, M, N, K, B, dtype, layout})"
+        "name, a choice (index or name fragment), a problem object ({op, M, N, K, B, dtype, layout}) and "
+        "true to also compile it"
     )

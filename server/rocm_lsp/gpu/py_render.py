@@ -20,6 +20,8 @@ from rocm_lsp.core.text import LineIndex, Span
 from rocm_lsp.core.workspace.config import GpuSettings
 from rocm_lsp.core.workspace.files import user_cache_dir
 from rocm_lsp.gpu import bench, child
+from rocm_lsp.gpu.compile import CompilerMessage, CompileState, compile_source
+from rocm_lsp.gpu.toolchain import NoToolchain, discover
 
 WORKER = Path(__file__).resolve().parent / "py_render_worker.py"
 # The classes every ROCm template derives from (torch/_inductor/codegen/rocm/): a class whose
@@ -202,8 +204,60 @@ def _failure_span(path: Path, text: str, class_name: str, answer: dict[str, Any]
         ]
         line = frames[-1]["line"] if frames else None
     if line is not None and 1 <= line <= index.line_count:
-        span = index.line_span(line - 1)
-        row = text[span.start : span.end]
-        return Span(span.start + len(row) - len(row.lstrip()), span.end)
+        return _line(text, index, line)
     found = next((c.span for c in template_classes(text) if c.name == class_name), None)
     return found or Span(0, 0)
+
+
+def compile_preview(
+    path: Path,
+    text: str,
+    class_name: str,
+    rendered: PyRender,
+    gpu: GpuSettings | None = None,
+    cancel: threading.Event | None = None,
+) -> tuple[str, list[Diagnostic]]:
+    """Compile a preview's generated C++ (device code only: ``--check-only``) for the ``arch``
+    setting (default gfx942) and put the compiler's messages on the module's lines: (a
+    summary, RL401/RL402 at the ``.py`` line each generated line came from, RL403 when this
+    machine cannot build it — Composable Kernel's headers are not installed, say)."""
+    gpu = gpu or GpuSettings()
+    at_class = next((c.span for c in template_classes(text) if c.name == class_name), Span(0, 0))
+    if rendered.source is None:
+        return "not compiled: nothing was rendered", []
+    try:
+        tool = discover(gpu.compiler, gpu.arch or "gfx942", True)
+    except NoToolchain as exc:
+        return f"not compiled: {exc}", [make("RL403", str(exc), at_class)]
+    name = f"{class_name}.generated.hip.cpp"
+    result = compile_source(
+        rendered.source, name, tool, check_only=True, timeout=gpu.compile_timeout, cancel=cancel
+    )
+    if result.state is CompileState.SKIPPED:
+        return f"not compiled: {result.note}", [make("RL403", f"{class_name}: {result.note}", at_class)]
+    found = [_on_module(text, rendered.py_lines, msg, name, at_class) for msg in result.messages]
+    if not result.ok and not found:
+        found.append(make("RL404", f"{class_name}: {result.note or 'the compiler failed'}", at_class))
+    errors = sum(1 for d in found if d.code in ("RL401", "RL404"))
+    verdict = f"{errors} error(s)" if errors else "compiled"
+    return f"{verdict}: {tool.describe()}", found
+
+
+def _on_module(
+    text: str, py_lines: list[int | None], msg: CompilerMessage, name: str, at_class: Span
+) -> Diagnostic:
+    """A compiler message on the generated file, placed on the module line that line came from."""
+    code = "RL401" if msg.severity == "error" else "RL402"
+    line = py_lines[msg.line - 1] if msg.file.endswith(name) and 0 < msg.line <= len(py_lines) else None
+    where = f"generated line {msg.line}" if msg.file.endswith(name) else f"{msg.file}:{msg.line}"
+    index = LineIndex(text)
+    if line is None or not 1 <= line <= index.line_count:
+        return make(code, f"{where}: {msg.message}", at_class)
+    return make(code, f"{msg.message} ({where})", _line(text, index, line))
+
+
+def _line(text: str, index: LineIndex, line: int) -> Span:
+    """The 1-based ``line`` from its first non-blank character to its end."""
+    span = index.line_span(line - 1)
+    row = text[span.start : span.end]
+    return Span(span.start + len(row) - len(row.lstrip()), span.end)

@@ -110,8 +110,8 @@ class RocmLanguageServer(LanguageServer):
         self.background: set[asyncio.Task[None]] = set()  # jobs no request waits for (kept referenced)
         self.bench_outcomes: dict[str, tuple[int | None, str]] = {}  # uri -> (version, summary)
         self.tune_outcomes: dict = {}  # template uri -> features.tune_command.TuneOutcome
-        # module uri -> class -> (choice, problem, file) of its previews rendered with torch
-        self.torch_previews: dict[str, dict[str, tuple[Any, Any, str]]] = {}
+        # module uri -> class -> (choice, problem, file, compiled too) of its previews rendered with torch
+        self.torch_previews: dict[str, dict[str, tuple[Any, Any, str, bool]]] = {}
         self._analyses: dict[str, _Pending] = {}  # the latest text asked for, per document
         self._waiting: dict[str, _Pending] = {}  # its analysis, while another one runs
         self._running: set[str] = set()  # documents with an analysis in the pool

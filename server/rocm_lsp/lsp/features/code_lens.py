@@ -52,15 +52,19 @@ def register(server: RocmLanguageServer) -> None:
 
 
 async def _module_lenses(ls: RocmLanguageServer, uri: str) -> list[lsp.CodeLens]:
-    """ "Preview C++ with torch" on each ROCm template class of a Python module."""
+    """Preview and Compile C++ with torch on each ROCm template class of a Python module (choice
+    0 of the default problem)."""
     snapshot = await ls.snapshot(uri) if ls.is_open(uri) else None
     if not isinstance(snapshot, PythonSnapshot):
         return []
     from rocm_lsp.gpu.py_render import template_classes
 
-    return [
-        convert.code_lens(
-            c.span, snapshot.positions, "Preview C++ with torch", TORCH_PREVIEW_COMMAND, uri, c.name
-        )
-        for c in template_classes(snapshot.analysis.text)
-    ]
+    lenses = []
+    for c in template_classes(snapshot.analysis.text):
+        for title, more in (("Preview C++ with torch", ()), ("Compile C++ with torch", (None, None, True))):
+            lenses.append(
+                convert.code_lens(
+                    c.span, snapshot.positions, title, TORCH_PREVIEW_COMMAND, uri, c.name, *more
+                )
+            )
+    return lenses

@@ -24,7 +24,8 @@ from rocm_lsp.lsp.server import PythonSnapshot, RocmLanguageServer, is_python
 
 USAGE = (
     f"{TORCH_PREVIEW_COMMAND}: the arguments are the module's URI, then optionally a template class "
-    "name, a choice (index or name fragment) and a problem object ({op, M, N, K, B, dtype, layout})"
+    "name, a choice (index or name fragment), a problem object ({op, M, N, K, B, dtype, layout}) and "
+    "true to also compile it"
 )
 
 
@@ -56,19 +57,25 @@ async def _render(
     choice: Any,
     problem: Any,
     list_only: bool = False,
+    build: bool = False,
 ):  # noqa: ANN202
-    from rocm_lsp.gpu.py_render import render_py
+    from rocm_lsp.gpu.py_render import compile_preview, render_py
     from rocm_lsp.lsp.features import compile_command, diagnostics
 
     uri = snapshot.uri
     path = Path(to_fs_path(uri) or uri)
     text, gpu = snapshot.analysis.text, ls.gpu_settings
-    result, cancelled = await ls.run_with_progress(
-        f"rocm-lsp: rendering {class_name} with torch",
-        lambda cancel: render_py(
-            path, text, class_name, gpu, problem or {}, choice, list_only, cancel=cancel
-        ),
-    )
+
+    def job(cancel: Any) -> Any:
+        rendered = render_py(path, text, class_name, gpu, problem or {}, choice, list_only, cancel=cancel)
+        if build and rendered.source is not None and not cancel.is_set():
+            summary, found = compile_preview(path, text, class_name, rendered, gpu, cancel)
+            rendered.message = f"{rendered.message}; {summary}"
+            rendered.diagnostics += found
+        return rendered
+
+    title = f"rocm-lsp: {'rendering and compiling' if build else 'rendering'} {class_name} with torch"
+    result, cancelled = await ls.run_with_progress(title, job)
     if cancelled:
         return None
     if ls.is_open(uri) and not list_only:  # the failure (or none) is the module's, until the next edit
@@ -89,13 +96,15 @@ def register(server: RocmLanguageServer) -> None:
         class_name = _class(snapshot.analysis.text, rest[0] if rest else None)
         choice = rest[1] if len(rest) > 1 else None
         problem = rest[2] if len(rest) > 2 else None
+        build = rest[3] if len(rest) > 3 else False
         if (
             class_name is None
             or not isinstance(choice, (int, str, type(None)))
             or not isinstance(problem, (dict, type(None)))
+            or not isinstance(build, bool)
         ):
             return USAGE
-        result = await _render(ls, snapshot, class_name, choice, problem)
+        result = await _render(ls, snapshot, class_name, choice, problem, build=build)
         if result is None:
             return "cancelled"
         if result.source is None:
@@ -106,7 +115,12 @@ def register(server: RocmLanguageServer) -> None:
             atomic_write_text(path, result.source)
         except OSError as exc:
             return f"cannot write {path}: {exc}"
-        ls.torch_previews.setdefault(uri, {})[class_name] = (result.answer.get("choice"), problem, str(path))
+        ls.torch_previews.setdefault(uri, {})[class_name] = (
+            result.answer.get("choice"),
+            problem,
+            str(path),
+            build,
+        )
         await show_file(ls, path)
         return f"{result.message} in {path}"
 
@@ -129,11 +143,11 @@ def register(server: RocmLanguageServer) -> None:
 
 async def regenerate(ls: RocmLanguageServer, uri: str) -> None:
     """Render the module's open previews again (after a save), each with its choice and problem."""
-    for class_name, (choice, problem, file) in list(ls.torch_previews.get(uri, {}).items()):
+    for class_name, (choice, problem, file, build) in list(ls.torch_previews.get(uri, {}).items()):
         snapshot = await _module(ls, uri)
         if snapshot is None:
             return
-        result = await _render(ls, snapshot, class_name, choice, problem)
+        result = await _render(ls, snapshot, class_name, choice, problem, build=build)
         if result is None:
             return
         text = (
