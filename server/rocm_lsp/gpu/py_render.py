@@ -229,7 +229,7 @@ def compile_preview(
         tool = discover(gpu.compiler, gpu.arch or "gfx942", True)
     except NoToolchain as exc:
         return f"not compiled: {exc}", [make("RL403", str(exc), at_class)]
-    name = f"{class_name}.generated.hip.cpp"
+    name = f"{class_name}.hip.cpp"  # the name compiler messages carry
     result = compile_source(
         rendered.source, name, tool, check_only=True, timeout=gpu.compile_timeout, cancel=cancel
     )
