@@ -35,6 +35,12 @@ MAX_FIX_PASSES = 5  # check --fix: analyse and fix again until nothing changes, 
 TEMPLATE_HELP = f"the template (*{TEMPLATE_SUFFIX})"
 
 
+def _non_negative_int(value: str) -> int:
+    if not value.isdigit():
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of 0 or more")
+    return int(value)
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rocm-lsp", description="Preview and lint PyTorch Inductor ROCm kernel templates."
@@ -64,6 +70,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     check.add_argument("--profile", choices=PROFILE_NAMES, help="override every header's profile")
     check.add_argument("--no-cache", action="store_true", help="analyse every file, ignore the check cache")
+    check.add_argument(
+        "--jobs",
+        type=_non_negative_int,
+        default=0,
+        metavar="N",
+        help="worker processes that share the files (default 0: one per CPU core; 1: none)",
+    )
     check.add_argument(
         "--fix", action="store_true", help="apply safe fixes to templates, then report what remains"
     )
@@ -618,7 +631,7 @@ def _render(args: argparse.Namespace) -> int:
 
 def _check(args: argparse.Namespace) -> int:
     from rocm_lsp.core.workspace.cache import CheckCache, cache_base, default_dir
-    from rocm_lsp.core.workspace.check import check_file, discover
+    from rocm_lsp.core.workspace.check import check_files, discover
     from rocm_lsp.core.workspace.config import project_root
     from rocm_lsp.report_formats import FORMATS, printable
 
@@ -656,7 +669,7 @@ def _check(args: argparse.Namespace) -> int:
     if args.diff:
         return _diff(paths, settings, args.unsafe_fixes)
     fixed = _fix(paths, settings, args.unsafe_fixes) if args.fix else 0
-    reports = [check_file(path, settings, cache) for path in paths]
+    reports = check_files(paths, settings, cache, args.jobs)
     if not reports:
         where = ", ".join(printable(p) for p in args.paths)
         print(f"rocm-lsp: warning: no templates found under {where}", file=sys.stderr)

@@ -37,8 +37,11 @@ if log:
     starters = ("exec", "spawn", "posix_spawn", "system", "popen", "fork")
     real_fork = os.fork
 
-    def fork():  # the one fork allowed: the render process (an engine copy that execs nothing)
-        if sys._getframe(1).f_globals.get("__name__") == "rocm_lsp.core.engine.render_process":
+    # the forks allowed: engine copies that exec nothing (the render process, check's workers)
+    engine_copies = ("rocm_lsp.core.engine.render_process", "multiprocessing.popen_fork")
+
+    def fork():
+        if sys._getframe(1).f_globals.get("__name__") in engine_copies:
             return real_fork()
         return forbidden("fork")
 

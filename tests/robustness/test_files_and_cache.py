@@ -639,4 +639,30 @@ def test_the_check_cache_is_keyed_on_every_part_of_the_core() -> None:
     assert {"engine", "model", "rules", "pymodules", "workspace", "profiles"} <= parts
     names = {p.name for p in cache.fingerprinted_sources()}
     assert {"header.py", "hook_checks.py", "def_kernel.py", "analysis.py"} <= names
-    assert "tree-sitter-toml" in cache.ENGINE_DISTRIBUTIONS
+    assert {"jinja2", "sympy", "tree_sitter", "tree_sitter_toml"} <= set(cache.ENGINE_PACKAGES)
+
+
+def test_the_check_cache_key_changes_when_an_engine_package_is_reinstalled(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Another version of jinja2 (its entry file rewritten) is another engine: no old findings."""
+    import importlib.util
+
+    from rocm_lsp.core.workspace import cache
+
+    entry = tmp_path / "jinja2" / "__init__.py"
+    entry.parent.mkdir()
+    entry.write_text("__version__ = '1'\n")
+    real = importlib.util.find_spec
+
+    def find_spec(name: str, *args: object) -> object:
+        return importlib.util.spec_from_file_location(name, entry) if name == "jinja2" else real(name)
+
+    monkeypatch.setattr(importlib.util, "find_spec", find_spec)
+    keys = []
+    for version in ("1", "2.0"):
+        entry.write_text(f"__version__ = {version!r}\n")
+        cache.engine_fingerprint.cache_clear()
+        keys.append(cache.CheckCache(tmp_path / "c").key(b"text", None))
+    cache.engine_fingerprint.cache_clear()
+    assert keys[0] != keys[1]

@@ -294,5 +294,9 @@ def test_one_gpu_module_starts_processes_and_nothing_imports_the_worker() -> Non
                 starters.append(name)
             if any(m.endswith("bench_worker") for m in modules):
                 importers.append(name)
-    assert sorted(set(starters)) == ["gpu/child.py"]
+    # check's process pool forks copies of the engine (fork context only, nothing exec'd)
+    assert sorted(set(starters)) == ["core/workspace/check.py", "gpu/child.py"]
+    pool = (SERVER / "core" / "workspace" / "check.py").read_text()
+    assert "import subprocess" not in pool and pool.count("get_context(") == 1
+    assert 'get_context("fork")' in pool
     assert importers == []  # it runs only as a script in the user's benchmark interpreter

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import jinja2
 
 from rocm_lsp.core.diagnostics import Diagnostic, Related, Severity, make
-from rocm_lsp.core.engine import hook_checks
+from rocm_lsp.core.engine import hook_checks, render_process
 from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout
 from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
 from rocm_lsp.core.engine.jinja_checks import (
@@ -184,10 +185,17 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             diags.extend(_unused_nodes(header, referenced | undefined.suggested))
         if template is not None:
             warm = needs_sympy(text)
-            rendered = render(template, header, chosen, static, warm=warm)
             shapes_render = None
-            if not static and header.shapes:  # for hover: never rendered on the event loop
-                shapes_render = render(template, header, chosen, static=True, warm=warm)
+            if not static and header.shapes and render_process.available():  # for hover, off the loop
+                # both renders at once: each waits on its own contained child
+                with ThreadPoolExecutor(1, thread_name_prefix="rocm-lsp-render") as other:
+                    shapes = other.submit(render, template, header, chosen, static=True, warm=warm)
+                    rendered = render(template, header, chosen, static, warm=warm)
+                    shapes_render = shapes.result()
+            else:
+                rendered = render(template, header, chosen, static, warm=warm)
+                if not static and header.shapes:
+                    shapes_render = render(template, header, chosen, static=True, warm=warm)
             analysis = replace(
                 analysis, template=template, static=static, rendered=rendered, shapes_render=shapes_render
             )

@@ -169,7 +169,7 @@ def render(
         with time_budget(limits.seconds, limits.memory):
             return _render_job(job, template)
     try:
-        result: Rendered = render_process.run(render_job, job, limits, TRANSPORTED)
+        result: Rendered = render_process.run(render_job, job, limits, TRANSPORTED, sympy=job.warm)
     except render_process.ChildDied as exc:
         error: BaseException = (
             RenderTimeout(exc.reason) if exc.timed_out else ForeignError("RenderProcessDied", exc.reason)

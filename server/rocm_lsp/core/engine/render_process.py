@@ -45,6 +45,7 @@ KILL_MARGIN = 2.0  # seconds past the job's budget before this process kills the
 START_SECONDS = 60.0  # for the helper to take a job and the child to load what it needs
 _FRAME = struct.Struct("!Q")
 _CHILD_FD = 3  # the child's connection, after it closed everything else
+_JOB, _WARM_JOB = b"j", b"w"  # what the helper is told with a job's connection: w = import sympy first
 
 
 @dataclass(frozen=True)
@@ -75,10 +76,10 @@ class _Helper:
     def _alive(self) -> bool:
         return self._sock is not None and self._owner == os.getpid()
 
-    def ensure(self) -> socket.socket:
+    def ensure(self, warm: bool = False) -> socket.socket:
         with self._lock:
             if not self._alive():
-                self._spawn()
+                self._spawn(warm)
             assert self._sock is not None
             return self._sock
 
@@ -97,28 +98,28 @@ class _Helper:
             except (ChildProcessError, ProcessLookupError):
                 pass
 
-    def _spawn(self) -> None:
+    def _spawn(self, warm: bool) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:  # the helper
             try:
                 ours.close()
-                _helper_main(theirs)
+                _helper_main(theirs, warm)
             finally:
                 os._exit(0)
         theirs.close()
         self._sock, self._pid, self._owner = ours, pid, os.getpid()
 
-    def send(self, child_end: socket.socket) -> None:
+    def send(self, child_end: socket.socket, kind: bytes) -> None:
         sock = self.ensure()
         try:
             with self._lock:
-                socket.send_fds(sock, [b"j"], [child_end.fileno()])
+                socket.send_fds(sock, [kind], [child_end.fileno()])
         except OSError:
             self.reset(sock)
             sock = self.ensure()
             with self._lock:
-                socket.send_fds(sock, [b"j"], [child_end.fileno()])
+                socket.send_fds(sock, [kind], [child_end.fileno()])
 
     def stop(self) -> None:
         with self._lock:
@@ -133,11 +134,11 @@ def available() -> bool:
     return hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-def start() -> None:
+def start(warm: bool = True) -> None:
     """Start the helper now (call it early: while this process has one thread, and off the
-    latency path of the first render)."""
+    latency path of the first render); ``warm``: it imports sympy before its first job."""
     if available():
-        _HELPER.ensure()
+        _HELPER.ensure(warm)
 
 
 def stop() -> None:
@@ -150,11 +151,13 @@ def run(
     job: Any,
     limits: Limits,
     allowed_types: Iterable[type],
+    sympy: bool = False,
 ) -> Any:
     """``function(job)`` in a contained child; its return value, rebuilt from data.
 
-    ``function`` must be a module-level function. Raises :class:`ChildDied` when the child
-    gives no answer. Without ``fork``, runs ``function(job)`` here under the watchdog.
+    ``function`` must be a module-level function; ``sympy``: the job uses sympy, which the
+    helper then imports (once) before it forks the child. Raises :class:`ChildDied` when the
+    child gives no answer. Without ``fork``, runs ``function(job)`` here under the watchdog.
     """
     if not available():
         with time_budget(limits.seconds, limits.memory):
@@ -163,7 +166,7 @@ def run(
     started = time.monotonic()
     pid = 0
     try:
-        _HELPER.send(theirs)
+        _HELPER.send(theirs, _WARM_JOB if sympy else _JOB)
         theirs.close()
         ours.settimeout(START_SECONDS)  # the helper may still be importing the engine
         _send(ours, pickle.dumps((function, job, limits), protocol=pickle.HIGHEST_PROTOCOL))
@@ -240,7 +243,7 @@ def _quiet_signals() -> None:
         signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGINT, signal.SIGPIPE) else signal.SIG_DFL)
 
 
-def _helper_main(control: socket.socket) -> None:
+def _helper_main(control: socket.socket, warm: bool) -> None:
     _quiet_signals()
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # never read the editor's requests or write into its stream
@@ -250,9 +253,11 @@ def _helper_main(control: socket.socket) -> None:
     _preload()
     from rocm_lsp.core.model import symbolic
 
-    # sympy before the first job, even one already waiting: a child can import nothing, and on a
-    # cold disk importing it would eat the first render's time budget ("an endless loop?")
-    symbolic.warm_up()
+    # sympy before a job that uses it forks its child (a child can import nothing, and on a cold
+    # disk importing it would eat the render's time budget: "an endless loop?"); a server's helper
+    # imports it at once, a short `check` of templates that read no size never does
+    if warm:
+        symbolic.warm_up()
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
@@ -268,6 +273,8 @@ def _helper_main(control: socket.socket) -> None:
             os.close(fd)
         if not fds:
             continue
+        if message == _WARM_JOB:
+            symbolic.warm_up()  # once: it is cached
         try:
             pid = os.fork()
         except OSError:

@@ -7,7 +7,9 @@ half-typed file, where Jinja itself would only report a syntax error.
 
 from __future__ import annotations
 
+import bisect
 import functools
+import re
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -115,22 +117,37 @@ def _parser() -> Any:
 
 
 class ByteOffsets:
-    """UTF-8 byte offsets (tree-sitter) to character offsets (Python strings)."""
+    """UTF-8 byte offsets (tree-sitter) to character offsets (Python strings): a byte inside a
+    character maps to that character, the end of the data to the end of the text. Only the
+    non-ASCII characters are recorded (found by a regular expression, not a Python loop)."""
 
     def __init__(self, text: str, data: bytes) -> None:
         self.identity = len(data) == len(text)
+        self.starts: list[int] = []  # the byte offset of each non-ASCII character
+        self.widths: list[int] = []  # its UTF-8 length
+        self.extra: list[int] = []  # bytes beyond one per character, up to and including it
         if not self.identity:
-            self.table = [0] * (len(data) + 1)
-            pos = 0
-            for i, ch in enumerate(text):
-                n = len(ch.encode("utf-8", "surrogatepass"))
-                for k in range(n):
-                    self.table[pos + k] = i
-                pos += n
-            self.table[pos] = len(text)
+            extra = 0
+            for match in _NON_ASCII.finditer(text):
+                width = len(match.group().encode("utf-8", "surrogatepass"))
+                self.starts.append(match.start() + extra)
+                self.widths.append(width)
+                extra += width - 1
+                self.extra.append(extra)
 
     def __call__(self, byte: int) -> int:
-        return byte if self.identity else self.table[byte]
+        if self.identity:
+            return byte
+        k = bisect.bisect_right(self.starts, byte)
+        if k == 0:
+            return byte
+        start, width, extra = self.starts[k - 1], self.widths[k - 1], self.extra[k - 1]
+        if byte < start + width:  # in that character
+            return start - (extra - (width - 1))
+        return byte - extra
+
+
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 
 
 def outline(text: str) -> Outline:

@@ -1,8 +1,11 @@
 """A content-addressed on-disk cache of check results, as ruff keeps one.
 
 The key covers the file's bytes, the profile override and a fingerprint of the engine
-(the core's own sources and the versions of jinja2, sympy and tree-sitter-jinja), so a
-cached result is exactly what a fresh analysis would give. Writes are atomic.
+(the core's own sources, and where each package the engine runs — jinja2, sympy, the
+tree-sitter grammars — is installed, with its entry file's size and modification time, which
+an install of another version changes: found without importing the package or reading every
+distribution's metadata, both too slow for a one-file ``check``), so a cached result is exactly
+what a fresh analysis would give. Writes are atomic.
 
 The cache lives in the user's cache directory, never in the checkout (whose files anyone who
 can open a pull request controls): ``$ROCM_LSP_CACHE_DIR/check`` or
@@ -15,10 +18,10 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import importlib.util
 import json
 import os
 import stat
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -31,8 +34,9 @@ MAX_ENTRY_BYTES = 64 << 20
 _FIELDS = {"code", "severity", "message", "span", "related"}
 
 
-ENGINE_DISTRIBUTIONS = (
-    "jinja2", "sympy", "tree-sitter", "tree-sitter-jinja", "tree-sitter-toml", "tree-sitter-python",
+ENGINE_PACKAGES = (
+    "jinja2", "markupsafe", "sympy", "mpmath", "tree_sitter", "tree_sitter_jinja", "tree_sitter_toml",
+    "tree_sitter_python",
 )  # fmt: skip
 
 
@@ -49,12 +53,22 @@ def engine_fingerprint() -> str:
     for path in fingerprinted_sources():
         digest.update(path.relative_to(core).as_posix().encode())
         digest.update(path.read_bytes())
-    for dist in ENGINE_DISTRIBUTIONS:
-        try:
-            digest.update(f"{dist}={metadata.version(dist)}".encode())
-        except metadata.PackageNotFoundError:
-            digest.update(f"{dist}=?".encode())
+    for package in ENGINE_PACKAGES:
+        digest.update(f"\0{package}={_installed(package)}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()
+
+
+def _installed(package: str) -> str:
+    """Where ``package`` is installed, and its entry file's size and modification time."""
+    try:
+        spec = importlib.util.find_spec(package)
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return "?"
+        found = os.stat(origin)
+    except (ImportError, ValueError, OSError):
+        return "?"
+    return f"{origin}:{found.st_size}:{found.st_mtime_ns}"
 
 
 def cache_base() -> Path:

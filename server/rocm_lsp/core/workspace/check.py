@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import multiprocessing
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,6 +23,8 @@ from rocm_lsp.core.workspace.torch_tree import python_profile
 
 PYTHON_SUFFIX = ".py"
 MAX_DEPTH = 100  # directory levels searched below a named directory
+FILES_PER_WORKER = 8  # fewer files than this per core are checked in this process: a worker costs more
+CHUNK_FILES = 8  # files a worker takes at a time: small enough to keep every core busy to the end
 
 
 @dataclass(frozen=True)
@@ -97,6 +102,39 @@ def check_file(path: Path, settings: Settings | None = None, cache: CheckCache |
         return _check_text(path, text, settings, cache)
     except Exception as exc:  # noqa: BLE001 - one hostile file must not stop the run
         return FileReport(path, LineIndex(text), tuple(settings.filter([internal_error(exc)])))
+
+
+def usable_cores() -> int:
+    """The CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def worker_count(files: int, jobs: int = 0) -> int:
+    """Worker processes for ``files`` files: ``jobs`` (0: one per usable core), but none that
+    would get fewer than ``FILES_PER_WORKER`` files; 1 means this process alone."""
+    return max(1, min(jobs or usable_cores(), files // FILES_PER_WORKER))
+
+
+def check_files(
+    paths: Sequence[Path], settings: Settings | None = None, cache: CheckCache | None = None, jobs: int = 0
+) -> list[FileReport]:
+    """:func:`check_file` of each path, in the order given, in up to ``jobs`` worker processes
+    (0: one per usable core); the findings are the same however many there are.
+
+    Few files, one job, or no ``fork`` (the workers start from this process's loaded engine)
+    mean this process does them all. Each worker forks its own render helper on first use.
+    """
+    settings = settings or Settings()
+    workers = worker_count(len(paths), jobs)
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return [check_file(path, settings, cache) for path in paths]
+    one = functools.partial(check_file, settings=settings, cache=cache)
+    context = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(workers, mp_context=context) as pool:
+        return list(pool.map(one, paths, chunksize=CHUNK_FILES))
 
 
 def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | None) -> FileReport:

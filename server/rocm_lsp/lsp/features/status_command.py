@@ -7,7 +7,6 @@ from __future__ import annotations
 import asyncio
 import functools
 
-from rocm_lsp.core.model.profiles import DEFAULT_PROFILE
 from rocm_lsp.lsp.contract import STATUS_COMMAND, Backend, Status
 from rocm_lsp.lsp.server import RocmLanguageServer, analysable
 
@@ -34,6 +33,8 @@ def register(server: RocmLanguageServer) -> None:
     @server.command(STATUS_COMMAND)
     async def status(ls: RocmLanguageServer, *arguments: object) -> Status:
         """``arguments``: ``[uri]`` of the active document, or nothing for the settings' default."""
+        from rocm_lsp.core.model.profiles import DEFAULT_PROFILE  # the engine's: not at start-up
+
         uri = arguments[0] if arguments else None
         profile = ls.settings.profile or DEFAULT_PROFILE
         reason = "from the profile setting" if ls.settings.profile else "the default"

@@ -14,7 +14,6 @@ from typing import Any
 
 from pygls.uris import to_fs_path
 
-from rocm_lsp.core.features import tune_space
 from rocm_lsp.core.text import Edit
 from rocm_lsp.core.workspace.files import atomic_write_text, user_cache_dir
 from rocm_lsp.lsp import convert
@@ -54,6 +53,8 @@ def winner_edits(ls: RocmLanguageServer, snapshot: TemplateSnapshot) -> tuple[Ed
     header = snapshot.analysis.header
     now = header.vars
     changed = {k: v for k, v in outcome.winner.items() if now.get(k) != v or type(now.get(k)) is not type(v)}
+    from rocm_lsp.core.features import tune_space  # the engine's header model: not at start-up
+
     try:
         return tune_space.assign_vars(header, changed)
     except KeyError:
@@ -61,6 +62,8 @@ def winner_edits(ls: RocmLanguageServer, snapshot: TemplateSnapshot) -> tuple[Ed
 
 
 def apply_title(ls: RocmLanguageServer, uri: str) -> str:
+    from rocm_lsp.core.features import tune_space
+
     winner = ls.tune_outcomes[uri].winner or {}
     label = ", ".join(f"{k}={tune_space.toml_literal(v)}" for k, v in winner.items())
     return f"Apply tuned [vars]: {label}"

@@ -1,0 +1,376 @@
+"""The performance table, side by side in one run: each rocm-lsp figure beside its anchor.
+
+Every round runs every measurement once, in a rotating order (these machines are noisy: a
+slow minute then hurts all of them alike); the table gives the median over rounds with the
+lowest and highest. Wall times are the user's; CPU times are those of the measured process
+and the children it waited for (the render helpers of ``check`` are not waited for, so its CPU
+figures undercount: compare its wall times).
+
+- **check cold**: ``rocm-lsp check --no-cache --output-format json CORPUS`` on the corpus of
+  ``gen_corpus.py``, with every core (the default) and with ``--jobs 1``. Anchor: Jinja's own
+  ``Environment().compile(text)`` (parse, code generation, Python ``compile``) of every corpus
+  file in one fresh process, files per CPU-second: the floor of any checker that compiles
+  what it checks, per core. jinja-lsp too, where one is on ``PATH``.
+- **check warm**: the same command with a filled check cache. Anchor: ``ruff check`` (its
+  cache filled) on as many generated ``.py`` files, where ruff is installed.
+- **one small file**: ``rocm-lsp check --no-cache`` of a 21-line template that reads no
+  size, and of ``softmax_rows`` (which does: sympy is imported). Anchors: ``python -c pass``
+  and ``ruff check`` of one file.
+- **initialize**: spawn to the ``initialize`` response, rocm-lsp beside a bare pygls server.
+- **diagnostics work after an edit** on ``gemm_bias_fp16`` (a push client: ``didChange`` to
+  ``publishDiagnostics``, minus the server's 100 ms debounce) and **hover** p50/p99 on its
+  hook calls, renders contained. clangd where it is on ``PATH``: not measured here.
+
+Usage: ``python bench/perf_table.py [--rounds 3] [--count 1000] [--quick]``. Prints a markdown
+table, then one JSON line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+from lsprotocol import types as lsp
+from pygls.lsp.client import LanguageClient
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from gen_corpus import generate  # noqa: E402
+from lsp_latency import BARE_SERVER, DEBOUNCE_S, initialize_ms, pct  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+SMALL = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [1024] }
+Y = { dtype = "float16", size = [1024] }
+-#}
+#include <hip/hip_runtime.h>
+#include <hip/hip_fp16.h>
+
+__global__ void copy_kernel(const half* __restrict__ x, half* __restrict__ y, int n) {
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i < n) {
+    y[i] = x[i];
+  }
+}
+
+{{kernel.def_kernel(inputs=[X], outputs=[Y], names_str="X, Y")}} {
+  {{kernel.check_not_null(X)}}
+  {{kernel.check_not_null(Y)}}
+  copy_kernel<<<4, 256, 0, stream>>>(X, Y, 1024);
+  return 0;
+}
+"""
+PY_MODULE = '''"""Module {n}."""
+
+import math
+
+
+def area_{n}(radius: float) -> float:
+    """The area of a circle."""
+    return math.pi * radius * radius
+
+
+class Shape{n}:
+    def __init__(self, sides: int) -> None:
+        self.sides = sides
+
+    def angles(self) -> list[float]:
+        return [180.0 * (self.sides - 2) / self.sides for _ in range(self.sides)]
+'''
+JINJA_FLOOR = """
+import sys, time, jinja2
+env = jinja2.Environment()
+paths = sys.argv[1:]
+texts = [open(p, encoding="utf-8").read() for p in paths]
+start = time.process_time()
+for text in texts:
+    try:
+        env.compile(text)
+    except jinja2.TemplateSyntaxError:
+        pass
+print(time.process_time() - start)
+"""
+
+
+def children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def timed(
+    command: list[str], env: dict[str, str] | None = None, cwd: Path | None = None
+) -> tuple[float, float]:
+    """(wall s, CPU s) of one run of ``command``; fails loudly on a crash."""
+    start, cpu = time.perf_counter(), children_cpu()
+    proc = subprocess.run(command, capture_output=True, env=env, cwd=cwd, check=False)
+    wall, used = time.perf_counter() - start, children_cpu() - cpu
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{command[:3]} exited {proc.returncode}: {proc.stderr.decode()[-2000:]}")
+    return wall, used
+
+
+def rocm_lsp(*args: str) -> list[str]:
+    exe = BIN / "rocm-lsp"
+    return [str(exe), *args] if exe.exists() else [sys.executable, "-m", "rocm_lsp", *args]
+
+
+class Table:
+    """Samples per measurement, over rounds."""
+
+    def __init__(self) -> None:
+        self.samples: dict[str, list[float]] = {}
+
+    def add(self, name: str, value: float) -> None:
+        self.samples.setdefault(name, []).append(value)
+
+    def cell(self, name: str, digits: int = 0) -> str:
+        values = self.samples.get(name)
+        if not values:
+            return "—"
+        mid, low, high = statistics.median(values), min(values), max(values)
+        if len(values) == 1:
+            return f"{mid:.{digits}f}"
+        return f"{mid:.{digits}f} ({low:.{digits}f}–{high:.{digits}f})"
+
+    def median(self, name: str) -> float | None:
+        values = self.samples.get(name)
+        return statistics.median(values) if values else None
+
+
+async def editor_session(template: Path, hovers: int, edits: int) -> tuple[list[float], list[float]]:
+    """Hover round trips and diagnostics work after edits, milliseconds, on ``template``."""
+    text = template.read_text(encoding="utf-8")
+    uri = f"file:///bench/{template.name}"
+    client = LanguageClient("bench", "1")
+    waiters: dict[int, asyncio.Future[float]] = {}
+
+    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
+    def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
+        future = waiters.pop(params.version, None) if params.version is not None else None
+        if future is not None and not future.done():
+            future.set_result(time.perf_counter())
+
+    await client.start_io(*rocm_lsp("serve"))
+    await client.initialize_async(
+        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri="file:///bench")
+    )
+    client.initialized(lsp.InitializedParams())
+    loop = asyncio.get_running_loop()
+    waiters[1] = loop.create_future()
+    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "jinja", 1, text)))
+    await asyncio.wait_for(waiters[1], 120)
+    targets = [
+        lsp.Position(i, line.index("kernel.") + len("kernel."))
+        for i, line in enumerate(text.split("\n"))
+        if "{{kernel." in line or "{{ kernel." in line
+    ]
+    hover_ms = []
+    for i in range(hovers):
+        start = time.perf_counter()
+        await client.text_document_hover_async(
+            lsp.HoverParams(lsp.TextDocumentIdentifier(uri), targets[i % len(targets)])
+        )
+        hover_ms.append((time.perf_counter() - start) * 1000)
+    work_ms = []
+    for version in range(2, 2 + edits):
+        waiters[version] = loop.create_future()
+        start = time.perf_counter()
+        client.text_document_did_change(
+            lsp.DidChangeTextDocumentParams(
+                lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
+                [lsp.TextDocumentContentChangeWholeDocument(text=text + f"\n// edit {version}")],
+            )
+        )
+        done = await asyncio.wait_for(waiters[version], 120)
+        work_ms.append((done - start) * 1000 - DEBOUNCE_S * 1000)
+    await client.shutdown_async(None)
+    client.exit(None)
+    return hover_ms, work_ms
+
+
+def measurements(
+    work: Path, corpus: list[Path], pys: Path, hovers: int, edits: int
+) -> dict[str, Callable[[Table], None]]:
+    n = len(corpus)
+    cold_env = {**os.environ, "ROCM_LSP_CACHE_DIR": str(work / "cold-cache")}
+    warm_env = {**os.environ, "ROCM_LSP_CACHE_DIR": str(work / "warm-cache")}
+    corpus_dir = work / "corpus"
+    small = work / "small.hip.jinja"
+    small.write_text(SMALL, encoding="utf-8")
+    ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
+    jinja_lsp = shutil.which("jinja-lsp")
+    timed(rocm_lsp("check", "--output-format", "json", str(corpus_dir)), env=warm_env)  # fill the cache
+    if ruff:
+        timed([ruff, "check", "--quiet", str(pys)], cwd=pys)  # fill ruff's cache
+
+    def check_cold(table: Table) -> None:
+        wall, cpu = timed(
+            rocm_lsp("check", "--no-cache", "--output-format", "json", str(corpus_dir)), cold_env
+        )
+        table.add("check cold, every core: files/s wall", n / wall)
+        table.add("check cold, every core: files/CPU-s", n / cpu)
+
+    def check_cold_one(table: Table) -> None:
+        command = rocm_lsp("check", "--no-cache", "--jobs", "1", "--output-format", "json", str(corpus_dir))
+        wall, cpu = timed(command, cold_env)
+        table.add("check cold, --jobs 1: files/s wall", n / wall)
+        table.add("check cold, --jobs 1: files/CPU-s", n / cpu)
+
+    def jinja_floor(table: Table) -> None:
+        proc = subprocess.run(
+            [sys.executable, "-c", JINJA_FLOOR, *map(str, corpus)], capture_output=True, text=True, check=True
+        )
+        table.add("Jinja parse+compile floor: files/CPU-s, one core", n / float(proc.stdout))
+
+    def check_warm(table: Table) -> None:
+        wall, _ = timed(rocm_lsp("check", "--output-format", "json", str(corpus_dir)), warm_env)
+        table.add("check warm: files/s wall", n / wall)
+
+    def ruff_warm(table: Table) -> None:
+        if ruff:
+            wall, _ = timed([ruff, "check", "--quiet", str(pys)], cwd=pys)
+            table.add("ruff warm: files/s wall", n / wall)
+
+    def jinja_lsp_check(table: Table) -> None:
+        if jinja_lsp:
+            wall, _ = timed([jinja_lsp, "check", str(corpus_dir)])
+            table.add("jinja-lsp: files/s wall", n / wall)
+
+    def one_file(table: Table) -> None:
+        table.add("one small file: ms wall", 1000 * timed(rocm_lsp("check", "--no-cache", str(small)))[0])
+        softmax = REPO / "templates" / "softmax_rows.hip.jinja"
+        table.add(
+            "softmax_rows alone: ms wall", 1000 * timed(rocm_lsp("check", "--no-cache", str(softmax)))[0]
+        )
+        table.add("python -c pass: ms wall", 1000 * timed([sys.executable, "-c", "pass"])[0])
+        if ruff:
+            one = pys / "m0.py"
+            table.add("ruff, one file: ms wall", 1000 * timed([ruff, "check", "--no-cache", str(one)])[0])
+
+    def initialize(table: Table) -> None:
+        table.add("initialize: rocm-lsp ms", asyncio.run(initialize_ms(rocm_lsp("serve"))))
+        table.add(
+            "initialize: bare pygls ms", asyncio.run(initialize_ms([sys.executable, "-c", BARE_SERVER]))
+        )
+
+    def editor(table: Table) -> None:
+        hover_ms, work_ms = asyncio.run(
+            editor_session(REPO / "templates" / "gemm_bias_fp16.hip.jinja", hovers, edits)
+        )
+        table.add("hover p50 ms", pct(hover_ms, 0.5))
+        table.add("hover p99 ms", pct(hover_ms, 0.99))
+        table.add("diagnostics work after an edit p50 ms", pct(work_ms, 0.5))
+
+    return {
+        "check_cold": check_cold,
+        "check_cold_one": check_cold_one,
+        "jinja_floor": jinja_floor,
+        "check_warm": check_warm,
+        "ruff_warm": ruff_warm,
+        "jinja_lsp": jinja_lsp_check,
+        "one_file": one_file,
+        "initialize": initialize,
+        "editor": editor,
+    }
+
+
+ROWS = [
+    (
+        "`check` cold, every core",
+        "check cold, every core: files/s wall",
+        "files/s wall",
+        "Jinja floor × cores",
+    ),
+    (
+        "`check` cold, `--jobs 1`",
+        "check cold, --jobs 1: files/s wall",
+        "files/s wall",
+        "Jinja floor, one core",
+    ),
+    (
+        "`check` cold, `--jobs 1`, CPU",
+        "check cold, --jobs 1: files/CPU-s",
+        "files/CPU-s",
+        "Jinja floor, one core",
+    ),
+    ("`check` warm (check cache)", "check warm: files/s wall", "files/s wall", "ruff warm"),
+    ("`check` of one 21-line file", "one small file: ms wall", "ms wall", "python -c pass; ruff one file"),
+    ("`check` of `softmax_rows` (sympy)", "softmax_rows alone: ms wall", "ms wall", "python -c pass"),
+    ("initialize", "initialize: rocm-lsp ms", "ms", "bare pygls"),
+    ("diagnostics work after an edit, GEMM", "diagnostics work after an edit p50 ms", "ms p50", "—"),
+    ("hover p50 / p99, GEMM", "hover p50 ms", "ms", "—"),
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--count", type=int, default=1000)
+    parser.add_argument("--quick", action="store_true", help="200 files, one round, fewer hovers")
+    args = parser.parse_args()
+    count, rounds = (200, 1) if args.quick else (args.count, args.rounds)
+    hovers, edits = (100, 10) if args.quick else (500, 30)
+    cores = len(os.sched_getaffinity(0))
+    load = os.getloadavg()[0]
+    table = Table()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        corpus = generate(work / "corpus", count, 0, 0.1)
+        pys = work / "py"
+        pys.mkdir()
+        for i in range(len(corpus)):
+            (pys / f"m{i}.py").write_text(PY_MODULE.format(n=i), encoding="utf-8")
+        steps = measurements(work, corpus, pys, hovers, edits)
+        names = list(steps)
+        for r in range(rounds):
+            for name in names[r % len(names) :] + names[: r % len(names)]:
+                steps[name](table)
+    floor_key = "Jinja parse+compile floor: files/CPU-s, one core"
+    floor = table.median(floor_key) or 0.0
+    python_ms, ruff_ms = table.cell("python -c pass: ms wall"), table.cell("ruff, one file: ms wall")
+    anchors = {
+        "Jinja floor × cores": f"{floor * cores:.0f} files/CPU-s ({cores} × {table.cell(floor_key)})",
+        "Jinja floor, one core": table.cell(floor_key) + " files/CPU-s",
+        "ruff warm": table.cell("ruff warm: files/s wall") + " files/s",
+        "python -c pass; ruff one file": f"python -c pass {python_ms} ms; ruff {ruff_ms} ms",
+        "python -c pass": f"python -c pass {python_ms} ms",
+        "bare pygls": table.cell("initialize: bare pygls ms") + " ms",
+        "—": "clangd: " + ("on PATH, not measured" if shutil.which("clangd") else "not installed here"),
+    }
+    print(f"{count} corpus files, {rounds} rounds, {cores} cores, load average {load:.2f} at the start\n")
+    print("| measure | rocm-lsp: median (min–max) | unit | anchor, same run |\n|---|---:|---|---|")
+    for label, key, unit, anchor in ROWS:
+        value = table.cell(key, 1 if "ms" in unit else 0)
+        if key == "hover p50 ms":
+            value = f"{table.cell('hover p50 ms', 2)} / {table.cell('hover p99 ms', 2)}"
+        print(f"| {label} | {value} | {unit} | {anchors[anchor]} |")
+    if table.median("jinja-lsp: files/s wall") is not None:
+        print(f"| jinja-lsp check | {table.cell('jinja-lsp: files/s wall')} | files/s wall | — |")
+    print()
+    print(
+        json.dumps(
+            {
+                "bench": "perf_table",
+                "files": count,
+                "rounds": rounds,
+                "cores": cores,
+                "samples": table.samples,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
