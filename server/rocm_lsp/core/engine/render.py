@@ -180,6 +180,35 @@ def render(
     return result
 
 
+_WARM_UP_TEMPLATE = """{#- rocm-lsp
+[nodes]
+X = { dtype = "float16", size = [64, 32] }
+Y = { dtype = "float16", size = [64, 32] }
+-#}
+{{kernel.def_kernel(inputs=[X], outputs=[Y], names_str="X, Y")}} {
+  {{kernel.check_not_null(X)}}
+  int m = {{kernel.size(X, 0)}};
+  {% for i in range(2) %}{{ i }}{% endfor %}
+}
+"""
+
+
+def warm_up() -> None:
+    """One small render of every profile, in this process: the lazily built parts of Jinja's
+    runtime, the hooks and the printers exist before the render helper forks its children
+    (each of which would otherwise build them again, at every keystroke)."""
+    from rocm_lsp.core.engine.header import parse_header
+    from rocm_lsp.core.engine.structure import outline
+    from rocm_lsp.core.text import LineIndex
+
+    text = _WARM_UP_TEMPLATE
+    header = parse_header(text, LineIndex(text))
+    template, _ = jinja_env.compile_template(parse(text, outline(text))[0])
+    code = jinja_env.template_code(template)
+    for name in PROFILES:
+        _transportable(_render_job(RenderJob(code, header, name, False, False), template))
+
+
 def render_job(job: RenderJob) -> Rendered:
     """The body of a contained render: rebuild the template, render, make the result data."""
     return _transportable(_render_job(job, jinja_env.template_from_code(job.code)))

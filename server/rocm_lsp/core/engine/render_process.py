@@ -23,6 +23,7 @@ Where ``fork`` does not exist (Windows), jobs run in this process under the watc
 
 from __future__ import annotations
 
+import gc
 import importlib.abc
 import io
 import math
@@ -275,6 +276,7 @@ def _helper_main(control: socket.socket, warm: bool) -> None:
             continue
         if message == _WARM_JOB:
             symbolic.warm_up()  # once: it is cached
+        gc.freeze()  # the children's collector leaves the helper's objects (and their pages) alone
         try:
             pid = os.fork()
         except OSError:
@@ -299,7 +301,9 @@ def _preload() -> None:
     import jinja2.constants  # noqa: F401 - lipsum
     import jinja2.debug  # noqa: F401 - rewriting a template error's traceback
 
-    import rocm_lsp.core.model.dtypes  # noqa: F401 - dtype item sizes
+    from rocm_lsp.core.engine import render
+
+    render.warm_up()  # Jinja's environment and runtime, the hooks: built here, not in every child
 
 
 def _child_main(fd: int) -> None:
