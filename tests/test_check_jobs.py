@@ -3,6 +3,7 @@ same, byte for byte and in the same order, as one process gives."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import shutil
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -51,7 +52,7 @@ def test_workers_share_the_files_and_give_them_back_in_order(
             pools.append(workers)
             super().__init__(workers, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(check, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(concurrent.futures, "ProcessPoolExecutor", CountingPool)
     shared = check.check_files(paths, Settings(), None, jobs=2)
     assert pools == [2]
     alone = check.check_files(paths, Settings(), None, jobs=1)

@@ -252,13 +252,18 @@ def _helper_main(control: socket.socket, warm: bool) -> None:
     os.close(devnull)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped by the kernel
     _preload()
+    from rocm_lsp.core.engine import render
     from rocm_lsp.core.model import symbolic
 
     # sympy before a job that uses it forks its child (a child can import nothing, and on a cold
     # disk importing it would eat the render's time budget: "an endless loop?"); a server's helper
-    # imports it at once, a short `check` of templates that read no size never does
+    # imports it at once, a short `check` of templates that read no size never does. The warm-up
+    # render (Jinja's runtime, the hooks: built here once, not in every child) comes first in a
+    # server's helper, and after the first child otherwise: off a one-file `check`'s path.
     if warm:
         symbolic.warm_up()
+        render.warm_up()
+    warmed = warm
     while True:
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
@@ -289,6 +294,9 @@ def _helper_main(control: socket.socket, warm: bool) -> None:
             finally:
                 os._exit(0)
         os.close(fds[0])
+        if not warmed:
+            render.warm_up()
+            warmed = True
 
 
 def _preload() -> None:
@@ -301,9 +309,7 @@ def _preload() -> None:
     import jinja2.constants  # noqa: F401 - lipsum
     import jinja2.debug  # noqa: F401 - rewriting a template error's traceback
 
-    from rocm_lsp.core.engine import render
-
-    render.warm_up()  # Jinja's environment and runtime, the hooks: built here, not in every child
+    import rocm_lsp.core.model.dtypes  # noqa: F401 - dtype item sizes
 
 
 def _child_main(fd: int) -> None:

@@ -3,18 +3,15 @@
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 import sys
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from rocm_lsp.core.diagnostics import Diagnostic
 from rocm_lsp.core.engine.analysis import MAX_TEMPLATE_BYTES, analyze, unreadable
 from rocm_lsp.core.engine.jinja_checks import internal_error
-from rocm_lsp.core.pymodules.analyzer import ModuleReader, analyze_python, holds_templates
 from rocm_lsp.core.text import LineIndex
 from rocm_lsp.core.workspace.cache import CheckCache
 from rocm_lsp.core.workspace.config import Settings
@@ -78,6 +75,8 @@ def _holds_templates(path: Path) -> bool:
         return False
     if len(data) > MAX_TEMPLATE_BYTES or b"\x00" in data:
         return False
+    from rocm_lsp.core.pymodules.analyzer import holds_templates  # only where there is Python
+
     return holds_templates(data.decode("utf-8", "replace"))
 
 
@@ -129,9 +128,13 @@ def check_files(
     """
     settings = settings or Settings()
     workers = worker_count(len(paths), jobs)
+    import multiprocessing  # not on a one-file run's path
+
     if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
         return [check_file(path, settings, cache) for path in paths]
     one = functools.partial(check_file, settings=settings, cache=cache)
+    from concurrent.futures import ProcessPoolExecutor
+
     context = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(workers, mp_context=context) as pool:
         return list(pool.map(one, paths, chunksize=CHUNK_FILES))
@@ -140,6 +143,8 @@ def check_files(
 def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | None) -> FileReport:
     if path.suffix == PYTHON_SUFFIX:
         choice = python_profile(path, settings.profile)
+        from rocm_lsp.core.pymodules.analyzer import analyze_python
+
         module = analyze_python(text, choice.name, module_reader(path), choice.reason)
         return FileReport(path, module.index, tuple(settings.filter(list(module.diagnostics))))
     key = cache.key(text.encode("utf-8"), settings.profile) if cache is not None else ""
@@ -151,7 +156,7 @@ def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | N
     return FileReport(path, LineIndex(text), tuple(settings.filter(found)))
 
 
-def module_reader(path: Path) -> ModuleReader:
+def module_reader(path: Path) -> Callable[[str], str | None]:
     """Reads the modules ``path`` imports that live in its own directory (``from .x import``,
     ``from pkg.dir.x import`` where ``dir`` is the directory's name) or, for ``..x``, above it."""
     directory = path.parent
