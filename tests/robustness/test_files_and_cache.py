@@ -592,7 +592,7 @@ def test_a_python_module_whose_analysis_fails_is_rl199(
     def failing(*args: Any, **kwargs: Any) -> Any:
         raise KeyError("calls")
 
-    monkeypatch.setattr(check, "analyze_python", failing)
+    monkeypatch.setattr("rocm_lsp.core.pymodules.analyzer.analyze_python", failing)
     module = tmp_path / "kernel.py"
     module.write_text("X = 1\n")
     assert [(d.code, d.message) for d in check_file(module).diagnostics] == [
