@@ -111,6 +111,7 @@ export class Editor {
     };
     this.workspace = dir("workspace");
     for (const [name, content] of Object.entries(this.options.files)) {
+      fs.mkdirSync(path.dirname(path.join(this.workspace, name)), { recursive: true });
       fs.writeFileSync(path.join(this.workspace, name), content);
     }
     const userData = dir("user-data");
@@ -269,6 +270,18 @@ export class Editor {
 
   async openFile(name: string): Promise<void> {
     await this.page.getByRole("treeitem", { name }).first().dblclick();
+    await this.page.locator(".tab.active", { hasText: name }).waitFor();
+    await this.editorText().first().waitFor();
+  }
+
+  /** Quick Open (Ctrl+P) a file of the workspace by its name, as a person opens a nested one. */
+  async quickOpen(name: string): Promise<void> {
+    await this.page.keyboard.press("Control+p");
+    const input = this.page.locator(".quick-input-widget input");
+    await input.waitFor();
+    await input.fill(name);
+    await this.page.locator(".quick-input-list .monaco-list-row", { hasText: name }).first().waitFor();
+    await this.page.keyboard.press("Enter");
     await this.page.locator(".tab.active", { hasText: name }).waitFor();
     await this.editorText().first().waitFor();
   }

@@ -41,7 +41,7 @@ describe("rocm-lsp in Restricted Mode", { timeout: 300_000 }, () => {
   test("the Compile lens refuses and says why", async () => {
     await editor.step("restricted-compile", async () => {
       await editor.editor().locator(".codelens-decoration a", { hasText: "Compile (Restricted Mode)" }).first().click();
-      const toast = editor.page.locator(".notifications-toasts", { hasText: "does not compile, benchmark, show assembly or compare targets in Restricted Mode" });
+      const toast = editor.page.locator(".notifications-toasts", { hasText: "does not compile, benchmark, tune, show assembly, compare targets or render with torch in Restricted Mode" });
       await poll("the explanation", async () => toast.isVisible());
       assert.equal(await toast.locator(".monaco-button", { hasText: "Manage Workspace Trust" }).count(), 1);
       await editor.screenshot("compile-refused");

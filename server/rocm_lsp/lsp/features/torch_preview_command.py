@@ -151,7 +151,7 @@ async def regenerate(ls: RocmLanguageServer, uri: str) -> None:
         if result is None:
             return
         text = (
-            result.source if result.source is not None else f"// rocm-lsp: not rendered: {result.message}\n"
+            result.source if result.source is not None else f"// rocm-lsp: {result.message}\n"
         )
         try:
             atomic_write_text(Path(file), text)
