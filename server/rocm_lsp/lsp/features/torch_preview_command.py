@@ -150,9 +150,7 @@ async def regenerate(ls: RocmLanguageServer, uri: str) -> None:
         result = await _render(ls, snapshot, class_name, choice, problem, build=build)
         if result is None:
             return
-        text = (
-            result.source if result.source is not None else f"// rocm-lsp: {result.message}\n"
-        )
+        text = result.source if result.source is not None else f"// rocm-lsp: {result.message}\n"
         try:
             atomic_write_text(Path(file), text)
         except OSError as exc:
