@@ -41,12 +41,10 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from lsprotocol import types as lsp
-from pygls.lsp.client import LanguageClient
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import lsp_latency  # noqa: E402
 from gen_corpus import generate  # noqa: E402
-from lsp_latency import BARE_SERVER, DEBOUNCE_S, initialize_ms, pct  # noqa: E402
+from lsp_latency import BARE_SERVER, initialize_ms, pct  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -149,57 +147,6 @@ class Table:
         return statistics.median(values) if values else None
 
 
-async def editor_session(template: Path, hovers: int, edits: int) -> tuple[list[float], list[float]]:
-    """Hover round trips and diagnostics work after edits, milliseconds, on ``template``."""
-    text = template.read_text(encoding="utf-8")
-    uri = f"file:///bench/{template.name}"
-    client = LanguageClient("bench", "1")
-    waiters: dict[int, asyncio.Future[float]] = {}
-
-    @client.feature(lsp.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS)
-    def on_diagnostics(params: lsp.PublishDiagnosticsParams) -> None:
-        future = waiters.pop(params.version, None) if params.version is not None else None
-        if future is not None and not future.done():
-            future.set_result(time.perf_counter())
-
-    await client.start_io(*rocm_lsp("serve"))
-    await client.initialize_async(
-        lsp.InitializeParams(capabilities=lsp.ClientCapabilities(), root_uri="file:///bench")
-    )
-    client.initialized(lsp.InitializedParams())
-    loop = asyncio.get_running_loop()
-    waiters[1] = loop.create_future()
-    client.text_document_did_open(lsp.DidOpenTextDocumentParams(lsp.TextDocumentItem(uri, "jinja", 1, text)))
-    await asyncio.wait_for(waiters[1], 120)
-    targets = [
-        lsp.Position(i, line.index("kernel.") + len("kernel."))
-        for i, line in enumerate(text.split("\n"))
-        if "{{kernel." in line or "{{ kernel." in line
-    ]
-    hover_ms = []
-    for i in range(hovers):
-        start = time.perf_counter()
-        await client.text_document_hover_async(
-            lsp.HoverParams(lsp.TextDocumentIdentifier(uri), targets[i % len(targets)])
-        )
-        hover_ms.append((time.perf_counter() - start) * 1000)
-    work_ms = []
-    for version in range(2, 2 + edits):
-        waiters[version] = loop.create_future()
-        start = time.perf_counter()
-        client.text_document_did_change(
-            lsp.DidChangeTextDocumentParams(
-                lsp.VersionedTextDocumentIdentifier(version=version, uri=uri),
-                [lsp.TextDocumentContentChangeWholeDocument(text=text + f"\n// edit {version}")],
-            )
-        )
-        done = await asyncio.wait_for(waiters[version], 120)
-        work_ms.append((done - start) * 1000 - DEBOUNCE_S * 1000)
-    await client.shutdown_async(None)
-    client.exit(None)
-    return hover_ms, work_ms
-
-
 def measurements(
     work: Path, corpus: list[Path], pys: Path, hovers: int, edits: int
 ) -> dict[str, Callable[[Table], None]]:
@@ -266,9 +213,9 @@ def measurements(
         )
 
     def editor(table: Table) -> None:
-        hover_ms, work_ms = asyncio.run(
-            editor_session(REPO / "templates" / "gemm_bias_fp16.hip.jinja", hovers, edits)
-        )
+        gemm = (REPO / "templates" / "gemm_bias_fp16.hip.jinja").read_text(encoding="utf-8")
+        session = asyncio.run(lsp_latency.run(hovers, edits, 0, gemm))
+        hover_ms, work_ms = session["hover_samples_ms"], session["work_samples_ms"]
         table.add("hover p50 ms", pct(hover_ms, 0.5))
         table.add("hover p99 ms", pct(hover_ms, 0.99))
         table.add("diagnostics work after an edit p50 ms", pct(work_ms, 0.5))

@@ -72,28 +72,9 @@ def test_an_invalid_pyproject_value_is_a_usage_error(tmp_path: Path) -> None:
 def test_help_lists_check_first_and_describes_every_argument() -> None:
     parser = cli._parser()
     sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
-    assert list(sub.choices) == [
-        "check",
-        "render",
-        "compile",
-        "asm",
-        "compare",
-        "bench",
-        "tune",
-        "render-py",
-        "serve",
-    ]
-    assert [c.dest for c in sub._choices_actions] == [
-        "check",
-        "render",
-        "compile",
-        "asm",
-        "compare",
-        "bench",
-        "tune",
-        "render-py",
-        "serve",
-    ]
+    commands = ["check", "render", "compile", "asm", "compare", "bench", "tune", "render-py", "serve"]
+    assert list(sub.choices) == commands
+    assert [c.dest for c in sub._choices_actions] == commands
     for name, command in sub.choices.items():
         for action in command._actions:
             assert action.help, f"rocm-lsp {name}: {action.dest} has no help"

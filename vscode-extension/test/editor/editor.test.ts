@@ -89,14 +89,7 @@ describe("rocm-lsp in VS Code (code-server)", { timeout: 600_000 }, () => {
   test("a names_str arity mistake is squiggled and listed in Problems as RL201; fixing it clears both", async () => {
     await editor.step("diagnostics", async () => {
       const page = editor.page;
-      await editor.editorText().click();
-      await page.keyboard.press("Control+h");
-      const find = editor.editor().locator(".find-widget .find-part textarea");
-      const replace = editor.editor().locator(".find-widget .replace-part textarea");
-      await find.fill(NAMES);
-      await replace.fill(BROKEN_NAMES);
-      await replace.press("Control+Alt+Enter"); // replace all
-      await page.keyboard.press("Escape");
+      await editor.replaceAll(NAMES, BROKEN_NAMES);
       const squiggle = editor.editor().locator(".squiggly-error");
       await poll("an error squiggle", async () => (await squiggle.count()) > 0);
 
@@ -109,12 +102,7 @@ describe("rocm-lsp in VS Code (code-server)", { timeout: 600_000 }, () => {
       await editor.hoverUntil(squiggle.first(), "RL201");
       await editor.screenshot("diagnostics");
 
-      await editor.editorText().click();
-      await page.keyboard.press("Control+h");
-      await find.fill(BROKEN_NAMES);
-      await replace.fill(NAMES);
-      await replace.press("Control+Alt+Enter");
-      await page.keyboard.press("Escape");
+      await editor.replaceAll(BROKEN_NAMES, NAMES);
       await poll("the squiggle to clear", async () => (await squiggle.count()) === 0);
       await poll("Problems to clear", async () => !((await problems.textContent()) ?? "").includes("RL201"));
     });

@@ -294,6 +294,17 @@ export class Editor {
     return this.editor().locator(".view-lines");
   }
 
+  /** Replace (Ctrl+H) every `before` in the active editor by `after`, as a person does. */
+  async replaceAll(before: string, after: string): Promise<void> {
+    await this.editorText().click();
+    await this.page.keyboard.press("Control+h");
+    await this.editor().locator(".find-widget .find-part textarea").fill(before);
+    const replace = this.editor().locator(".find-widget .replace-part textarea");
+    await replace.fill(after);
+    await replace.press("Control+Alt+Enter"); // replace all
+    await this.page.keyboard.press("Escape");
+  }
+
   /** Put the cursor at the start of a 1-based line (Go to Line), scrolling it into view. */
   async goToLine(line: number): Promise<void> {
     await this.page.keyboard.press("Control+g");

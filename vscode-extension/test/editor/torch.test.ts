@@ -89,14 +89,7 @@ describe("Preview C++ with torch in VS Code (code-server)", { timeout: 600_000 }
 
       // an edit to the template string, saved: the preview follows
       await page.keyboard.press("Control+1");
-      await editor.editorText().click();
-      await page.keyboard.press("Control+h");
-      const find = editor.editor().locator(".find-widget .find-part textarea");
-      const replace = editor.editor().locator(".find-widget .replace-part textarea");
-      await find.fill(LINE);
-      await replace.fill(EDITED);
-      await replace.press("Control+Alt+Enter");
-      await page.keyboard.press("Escape");
+      await editor.replaceAll(LINE, EDITED);
       await page.keyboard.press("Control+s");
       const edited = expected.replace(`        ${LINE}\n`, `        ${EDITED}\n`);
       await poll("the preview file rendered again with the edit", async () => previewText(editor) === edited, 120_000);
@@ -113,12 +106,7 @@ describe("Preview C++ with torch in VS Code (code-server)", { timeout: 600_000 }
 
       // a planted mistake, saved: RL408 in Problems, with Inductor's (Jinja's) own message
       await page.keyboard.press("Control+1");
-      await editor.editorText().click();
-      await page.keyboard.press("Control+h");
-      await find.fill(EDITED);
-      await replace.fill(PLANTED);
-      await replace.press("Control+Alt+Enter");
-      await page.keyboard.press("Escape");
+      await editor.replaceAll(EDITED, PLANTED);
       await page.keyboard.press("Control+s");
       await page.keyboard.press("Control+Shift+m");
       const problems = page.locator(".markers-panel");

@@ -186,7 +186,8 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
         if template is not None:
             warm = needs_sympy(text)
             shapes_render = None
-            if not static and header.shapes and render_process.available():  # for hover, off the loop
+            with_shapes = not static and bool(header.shapes)  # for hover, never rendered on the loop
+            if with_shapes and render_process.available():
                 # both renders at once: each waits on its own contained child
                 with ThreadPoolExecutor(1, thread_name_prefix="rocm-lsp-render") as other:
                     shapes = other.submit(render, template, header, chosen, static=True, warm=warm)
@@ -194,7 +195,7 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
                     shapes_render = shapes.result()
             else:
                 rendered = render(template, header, chosen, static, warm=warm)
-                if not static and header.shapes:
+                if with_shapes:
                     shapes_render = render(template, header, chosen, static=True, warm=warm)
             analysis = replace(
                 analysis, template=template, static=static, rendered=rendered, shapes_render=shapes_render

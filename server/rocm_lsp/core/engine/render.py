@@ -12,9 +12,9 @@ import jinja2
 
 from rocm_lsp.core.engine import jinja_env, render_process
 from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout, time_budget
-from rocm_lsp.core.engine.header import Header, NodeDecl
+from rocm_lsp.core.engine.header import Header, NodeDecl, parse_header
 from rocm_lsp.core.engine.jinja_env import RenderBudgetError, environment
-from rocm_lsp.core.engine.structure import Outline
+from rocm_lsp.core.engine.structure import Outline, outline
 from rocm_lsp.core.model import sizes, symbolic
 from rocm_lsp.core.model.ir import IRNode, Layout, make_node
 from rocm_lsp.core.model.kernel import HookCall, HookError, HookNote, TemplateKernel
@@ -22,6 +22,7 @@ from rocm_lsp.core.model.profiles import PROFILES
 from rocm_lsp.core.model.sizes import SizeExpr
 from rocm_lsp.core.model.symbolic import SizeOverflowError
 from rocm_lsp.core.rules.finding import Locator
+from rocm_lsp.core.text import LineIndex
 
 RENDER_SECONDS = 2.0
 RENDER_MEMORY = 512 << 20  # growth of the process while one render runs
@@ -197,10 +198,6 @@ def warm_up() -> None:
     """One small render of every profile, in this process: the lazily built parts of Jinja's
     runtime, the hooks and the printers exist before the render helper forks its children
     (each of which would otherwise build them again, at every keystroke)."""
-    from rocm_lsp.core.engine.header import parse_header
-    from rocm_lsp.core.engine.structure import outline
-    from rocm_lsp.core.text import LineIndex
-
     text = _WARM_UP_TEMPLATE
     header = parse_header(text, LineIndex(text))
     template, _ = jinja_env.compile_template(parse(text, outline(text))[0])
