@@ -271,6 +271,10 @@ def main() -> None:
     hovers, edits = (100, 10) if args.quick else (500, 30)
     cores = len(os.sched_getaffinity(0))
     load = os.getloadavg()[0]
+    # as a user's install has it (pip writes bytecode at install time; an editable install on its
+    # first import, unless PYTHONDONTWRITEBYTECODE is set, as on this machine: then every run
+    # would compile each module changed since its .pyc was written)
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "server" / "rocm_lsp")], check=True)
     table = Table()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)

@@ -576,7 +576,7 @@ def _serve(args: argparse.Namespace) -> int:
     server = build_server()
     from rocm_lsp.core.engine import render_process
 
-    render_process.start()  # fork the render helper now, while this process has one thread
+    render_process.start(spare=True)  # fork the render helper now, while this process has one thread
     if address is None or token is None:
         return transport.serve_stdio(server)
 

@@ -11,15 +11,21 @@ process. Arithmetic that would explode (``10**10**10``, ``"x" * 10**10``) is ref
 from __future__ import annotations
 
 import functools
+import hashlib
 import io
 import marshal
-from typing import Any
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from types import CodeType
+from typing import Any, Protocol
 
 import jinja2
 from jinja2 import nodes
 from jinja2.compiler import CodeGenerator, Frame
 from jinja2.exceptions import SecurityError
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup
 
 from rocm_lsp.core.engine.sandbox_limits import (
     RenderBudgetError,
@@ -34,14 +40,20 @@ from rocm_lsp.core.model.kernel import HookError, SiteView, TemplateKernel
 from rocm_lsp.core.model.profiles import unknown_hook
 
 __all__ = [
+    "CodeStore",
     "RenderBudgetError",
     "compile_template",
     "environment",
+    "skeleton_key",
     "template_code",
+    "template_data",
     "template_from_code",
     "undeclared_names",
+    "use_code_store",
 ]
 MAX_LIPSUM = 1000  # paragraphs or words per paragraph of ``lipsum()``
+DATA_TABLE = "rocmlsp_data"  # the generated module's name for the template's text between tags
+MEMORY_ENTRIES = 64  # compiled templates kept in this process (a few versions of each open file)
 
 
 def indent_except_first(source: str, num_indents: int, indents_spacing: int = 4) -> str:
@@ -142,15 +154,50 @@ def inductor_syntax_message(exc: jinja2.TemplateSyntaxError, source: str) -> str
     return text
 
 
+class _DataRef(int):
+    """An entry of the data table, where Jinja's code generator would write a constant."""
+
+
 class _TrackingGenerator(CodeGenerator):
     """Jinja's code generator that also records the names the template looks up
-    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass)."""
+    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass), and
+    reads the template's text between tags from a table."""
 
-    def __init__(self, environment: jinja2.Environment, stream: io.StringIO) -> None:
+    def __init__(
+        self, environment: jinja2.Environment, stream: io.StringIO, data_index: dict[int, int] | None = None
+    ) -> None:
         # Without Jinja's constant-folding optimizer: it only precomputes what the render
         # computes anyway (same output), and costs a third of code generation.
         super().__init__(environment, None, None, stream, optimized=False)
         self.undeclared: set[str] = set()
+        # ``id(TemplateData node) -> its index in the data table``: the text between tags is read
+        # from the table, not written into the code (so edits of that text reuse the code)
+        self.data_index = data_index
+
+    def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> Any:
+        if isinstance(node, nodes.TemplateData) and self.data_index is not None:
+            node.as_const(frame.eval_ctx)  # Impossible in a volatile context, as in Jinja's own
+            return _DataRef(self.data_index[id(node)])
+        return super()._output_child_to_const(node, frame, finalize)
+
+    def _output_const_repr(self, group: Any) -> str:
+        items = list(group)
+        if self.data_index is None or not any(isinstance(c, _DataRef) for c in items):
+            return super()._output_const_repr(items)
+        parts = [f"{DATA_TABLE}[{c}]" if isinstance(c, _DataRef) else repr(str(c)) for c in items]
+        return parts[0] if len(parts) == 1 else f"''.join(({', '.join(parts)},))"
+
+    def visit_TemplateData(self, node: nodes.TemplateData, frame: Frame) -> None:
+        if self.data_index is None:
+            return super().visit_TemplateData(node, frame)
+        ref = f"{DATA_TABLE}[{self.data_index[id(node)]}]"
+        try:
+            value = node.as_const(frame.eval_ctx)
+        except nodes.Impossible:
+            self.write(f"(Markup if context.eval_ctx.autoescape else identity)({ref})")
+            return None
+        self.write(f"Markup({ref})" if isinstance(value, Markup) else ref)
+        return None
 
     def visit_Concat(self, node: nodes.Concat, frame: Frame) -> None:
         # ``a ~ b`` grows strings without an operator the sandbox intercepts: check each result.
@@ -165,17 +212,114 @@ class _TrackingGenerator(CodeGenerator):
                 self.undeclared.add(param)
 
 
+class CodeStore(Protocol):
+    """Where compiled templates outlive the process (``check``'s on-disk store)."""
+
+    def get(self, key: str) -> bytes | None: ...
+
+    def put(self, key: str, data: bytes) -> None: ...
+
+
+@dataclass(frozen=True)
+class _Compiled:
+    code: CodeType
+    marshalled: bytes
+    undeclared: frozenset[str]
+
+
+_memory: OrderedDict[str, _Compiled] = OrderedDict()
+_memory_lock = threading.Lock()
+_store: CodeStore | None = None
+
+
+def use_code_store(store: CodeStore | None) -> None:
+    """Keep compiled templates in ``store`` too (None: in this process's memory only)."""
+    global _store
+    _store = store
+
+
+def skeleton_key(ast: jinja2.nodes.Template) -> str:
+    """What the generated code depends on: every node with its fields and line, but not the text
+    of ``TemplateData`` (read from the data table). Equal keys, equal code."""
+    out: list[Any] = []
+    stack: list[Any] = [ast]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, nodes.Node):
+            out.append(type(item).__name__)
+            out.append(item.lineno)
+            if type(item) is not nodes.TemplateData:
+                stack.extend(getattr(item, name) for name in reversed(item.fields))
+        elif isinstance(item, list):
+            out.append(len(item))
+            stack.extend(reversed(item))
+        else:
+            out.append((type(item).__name__, item))
+    return hashlib.sha256(repr(out).encode("utf-8", "surrogateescape")).hexdigest()
+
+
 def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
     """``env.from_string(ast)`` and ``meta.find_undeclared_variables(ast)`` in one code
-    generation. Raises ``TemplateSyntaxError`` (e.g. an unknown filter) or ``SyntaxError``."""
+    generation, reused for every template with the same :func:`skeleton_key` (in this process,
+    and in the code store when one is set). Raises ``TemplateSyntaxError`` (e.g. an unknown
+    filter) or ``SyntaxError``."""
+    data_nodes = list(ast.find_all(nodes.TemplateData))
+    data = tuple(node.data for node in data_nodes)
+    key = skeleton_key(ast)
+    compiled = _cached(key)
+    if compiled is None:
+        env = environment()
+        stream = io.StringIO()
+        generator = _TrackingGenerator(env, stream, {id(node): i for i, node in enumerate(data_nodes)})
+        generator.visit(ast)
+        code = env._compile(stream.getvalue(), "<template>")
+        compiled = _Compiled(code, marshal.dumps(code), frozenset(generator.undeclared))
+        _remember(key, compiled, stored=False)
+    return _template(compiled.code, compiled.marshalled, data), set(compiled.undeclared)
+
+
+def _cached(key: str) -> _Compiled | None:
+    with _memory_lock:
+        found = _memory.get(key)
+        if found is not None:
+            _memory.move_to_end(key)
+            return found
+    store = _store
+    if store is None:
+        return None
+    marshalled = store.get(key)
+    if marshalled is None:
+        return None
+    try:
+        code, undeclared = marshal.loads(marshalled)
+    except (ValueError, EOFError, TypeError):
+        return None
+    if not isinstance(code, CodeType) or not isinstance(undeclared, frozenset):
+        return None
+    compiled = _Compiled(code, marshal.dumps(code), undeclared)
+    _remember(key, compiled, stored=True)
+    return compiled
+
+
+def _remember(key: str, compiled: _Compiled, stored: bool) -> None:
+    with _memory_lock:
+        _memory[key] = compiled
+        while len(_memory) > MEMORY_ENTRIES:
+            _memory.popitem(last=False)
+    store = _store
+    if store is not None and not stored:
+        store.put(key, marshal.dumps((compiled.code, compiled.undeclared)))
+
+
+def _template(code: CodeType, marshalled: bytes, data: tuple[str, ...]) -> jinja2.Template:
+    """``Template.from_code``, with the data table among the generated module's globals."""
     env = environment()
-    stream = io.StringIO()
-    generator = _TrackingGenerator(env, stream)
-    generator.visit(ast)
-    code = env._compile(stream.getvalue(), "<template>")
     template = env.template_class.from_code(env, code, env.make_globals(None), None)
-    template._rocmlsp_code = marshal.dumps(code)  # type: ignore[attr-defined]
-    return template, generator.undeclared
+    # the module's functions read the table at render time, from the module's namespace
+    template.root_render_func.__globals__[DATA_TABLE] = data
+    template._rocmlsp_code = marshalled  # type: ignore[attr-defined]
+    template._rocmlsp_data = data  # type: ignore[attr-defined]
+    return template
 
 
 def template_code(template: jinja2.Template) -> bytes:
@@ -187,12 +331,18 @@ def template_code(template: jinja2.Template) -> bytes:
     return code
 
 
-def template_from_code(code: bytes) -> jinja2.Template:
-    """The template :func:`template_code` describes, in this process's environment."""
-    env = environment()
-    template = env.template_class.from_code(env, marshal.loads(code), env.make_globals(None), None)
-    template._rocmlsp_code = code  # type: ignore[attr-defined]
-    return template
+def template_data(template: jinja2.Template) -> tuple[str, ...]:
+    """The data table of a template from :func:`compile_template`: its text between tags."""
+    data = getattr(template, "_rocmlsp_data", None)
+    if data is None:
+        raise ValueError("the template was not compiled by compile_template")
+    return data
+
+
+def template_from_code(code: bytes, data: tuple[str, ...]) -> jinja2.Template:
+    """The template :func:`template_code` and :func:`template_data` describe, in this process's
+    environment."""
+    return _template(marshal.loads(code), code, data)
 
 
 def _stand_in(value: Any, *args: Any, **kwargs: Any) -> Any:

@@ -46,6 +46,8 @@ KILL_MARGIN = 2.0  # seconds past the job's budget before this process kills the
 START_SECONDS = 60.0  # for the helper to take a job and the child to load what it needs
 _FRAME = struct.Struct("!Q")
 _CHILD_FD = 3  # the child's connection, after it closed everything else
+SPARES = 2  # children a server's helper keeps ready: the two renders of one analysis
+SPARE_AFTER = 0.03  # seconds without a job before the helper forks its spares
 _JOB, _WARM_JOB = b"j", b"w"  # what the helper is told with a job's connection: w = import sympy first
 
 
@@ -73,14 +75,16 @@ class _Helper:
         self._sock: socket.socket | None = None
         self._pid = 0
         self._owner = 0
+        self.warm = False  # the helper imports sympy and renders once before its first job
+        self.spare = False  # the helper keeps a child forked and warmed ahead of the next job
 
     def _alive(self) -> bool:
         return self._sock is not None and self._owner == os.getpid()
 
-    def ensure(self, warm: bool = False) -> socket.socket:
+    def ensure(self) -> socket.socket:
         with self._lock:
             if not self._alive():
-                self._spawn(warm)
+                self._spawn()
             assert self._sock is not None
             return self._sock
 
@@ -99,13 +103,13 @@ class _Helper:
             except (ChildProcessError, ProcessLookupError):
                 pass
 
-    def _spawn(self, warm: bool) -> None:
+    def _spawn(self) -> None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         pid = os.fork()
         if pid == 0:  # the helper
             try:
                 ours.close()
-                _helper_main(theirs, warm)
+                _helper_main(theirs, self.warm, self.spare)
             finally:
                 os._exit(0)
         theirs.close()
@@ -135,11 +139,15 @@ def available() -> bool:
     return hasattr(os, "fork") and hasattr(socket, "send_fds")
 
 
-def start(warm: bool = True) -> None:
+def start(warm: bool = True, spare: bool = False) -> None:
     """Start the helper now (call it early: while this process has one thread, and off the
-    latency path of the first render); ``warm``: it imports sympy before its first job."""
+    latency path of the first render); ``warm``: it imports sympy and renders once before its
+    first job; ``spare``: it keeps a child forked and warmed ahead of each job (an editor's
+    keystrokes: the fork and the child's first page faults off the render's path; not for a
+    batch, where warming every child ahead would cost more CPU than it saves)."""
+    _HELPER.warm, _HELPER.spare = warm, spare
     if available():
-        _HELPER.ensure(warm)
+        _HELPER.ensure()
 
 
 def stop() -> None:
@@ -244,7 +252,7 @@ def _quiet_signals() -> None:
         signal.signal(sig, signal.SIG_IGN if sig in (signal.SIGINT, signal.SIGPIPE) else signal.SIG_DFL)
 
 
-def _helper_main(control: socket.socket, warm: bool) -> None:
+def _helper_main(control: socket.socket, warm: bool, spare: bool) -> None:
     _quiet_signals()
     devnull = os.open(os.devnull, os.O_RDWR)
     os.dup2(devnull, 0)  # never read the editor's requests or write into its stream
@@ -263,10 +271,16 @@ def _helper_main(control: socket.socket, warm: bool) -> None:
     if warm:
         symbolic.warm_up()
         render.warm_up()
-    warmed = warm
+    warmed = with_sympy = warm
+    spares: list[_Spare] = []  # forked ahead, once the jobs of a keystroke are done
     while True:
+        # quiet for a moment (a keystroke's jobs come at once): fill up the spares
+        control.settimeout(SPARE_AFTER if len(spares) < (SPARES if spare else 0) else None)
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
+        except TimeoutError:
+            spares += filter(None, (_Spare.fork(control, with_sympy) for _ in range(SPARES - len(spares))))
+            continue
         except InterruptedError:
             continue
         except OSError:
@@ -279,24 +293,88 @@ def _helper_main(control: socket.socket, warm: bool) -> None:
             os.close(fd)
         if not fds:
             continue
-        if message == _WARM_JOB:
-            symbolic.warm_up()  # once: it is cached
-        gc.freeze()  # the children's collector leaves the helper's objects (and their pages) alone
-        try:
-            pid = os.fork()
-        except OSError:
-            os.close(fds[0])
-            continue
-        if pid == 0:
-            try:
-                control.close()
-                _child_main(fds[0])
-            finally:
-                os._exit(0)
+        if message == _WARM_JOB and not with_sympy:
+            symbolic.warm_up()
+            with_sympy = True
+            for unusable in spares:  # forked without sympy: a child cannot import it
+                unusable.discard()
+            spares.clear()
+        if not (spares and spares.pop(0).take(fds[0])):
+            _fork_child(control, fds[0])
         os.close(fds[0])
         if not warmed:
             render.warm_up()
             warmed = True
+
+
+def _fork_child(control: socket.socket, fd: int) -> None:
+    gc.freeze()  # the children's collector leaves the helper's objects (and their pages) alone
+    try:
+        pid = os.fork()
+    except OSError:
+        return
+    if pid == 0:
+        try:
+            control.close()
+            _child_main(fd)
+        finally:
+            os._exit(0)
+
+
+@dataclass
+class _Spare:
+    """A child forked ahead of the next job, which it waits for once it has rendered our own
+    warm-up template (faulting in the pages a render touches)."""
+
+    sock: socket.socket
+
+    @staticmethod
+    def fork(control: socket.socket, with_sympy: bool) -> _Spare | None:
+        ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        gc.freeze()
+        try:
+            pid = os.fork()
+        except OSError:
+            ours.close()
+            theirs.close()
+            return None
+        if pid == 0:
+            try:
+                control.close()
+                ours.close()
+                _spare_main(theirs, with_sympy)
+            finally:
+                os._exit(0)
+        theirs.close()
+        return _Spare(ours)
+
+    def take(self, fd: int) -> bool:
+        """Hand the job's connection to the spare; False if it is gone."""
+        try:
+            socket.send_fds(self.sock, [_JOB], [fd])
+            return True
+        except OSError:
+            return False
+        finally:
+            self.sock.close()
+
+    def discard(self) -> None:
+        """Let the spare go (it reads the end of its connection and exits)."""
+        self.sock.close()
+
+
+def _spare_main(sock: socket.socket, with_sympy: bool) -> None:
+    from rocm_lsp.core.engine import render
+
+    render.warm_up(symbolic_sizes=with_sympy)
+    try:
+        message, fds, _, _ = socket.recv_fds(sock, 16, 1)
+    except OSError:
+        return
+    if not message or not fds:
+        return
+    sock.close()
+    _child_main(fds[0])
 
 
 def _preload() -> None:
