@@ -630,7 +630,8 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.workspace.cache import CheckCache, cache_base, default_dir
+    from rocm_lsp.core.engine import jinja_env
+    from rocm_lsp.core.workspace.cache import CheckCache, CodeCache, cache_base, default_dir
     from rocm_lsp.core.workspace.check import check_files, discover
     from rocm_lsp.core.workspace.config import project_root
     from rocm_lsp.report_formats import FORMATS, printable
@@ -662,9 +663,11 @@ def _check(args: argparse.Namespace) -> int:
         for path in missing:
             print(f"rocm-lsp: {printable(path)}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE
-    cache = None
+    cache = code_cache = None
     if not args.no_cache:
         cache = CheckCache(default_dir(project_root(Path.cwd())), owned_from=cache_base())
+        code_cache = CodeCache()
+        jinja_env.use_code_store(code_cache)
     paths = list(discover(args.paths))
     if args.diff:
         return _diff(paths, settings, args.unsafe_fixes)
@@ -673,8 +676,9 @@ def _check(args: argparse.Namespace) -> int:
     if not reports:
         where = ", ".join(printable(p) for p in args.paths)
         print(f"rocm-lsp: warning: no templates found under {where}", file=sys.stderr)
-    if cache is not None and cache.warning:
-        print(f"rocm-lsp: warning: {printable(cache.warning)}", file=sys.stderr)
+    for used in (cache, code_cache):
+        if used is not None and used.warning:
+            print(f"rocm-lsp: warning: {printable(used.warning)}", file=sys.stderr)
     if args.statistics:
         sys.stdout.write(_statistics(reports, args.output_format == "json"))
     elif args.output_format == "full":

@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import asyncio
 import os
+import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +22,7 @@ from lsprotocol import types as lsp
 from pytest_lsp import LanguageClient
 
 from rocm_lsp.core.diagnostics import RULES
+from rocm_lsp.core.engine import render_process
 from rocm_lsp.core.engine.analysis import analyze
 from rocm_lsp.core.engine.render import render
 from rocm_lsp.core.features.hover import hover_at
@@ -253,6 +256,30 @@ def _rendered_text(text: str, contained: bool) -> str:
     return result.text
 
 
+@pytest.fixture
+def spares() -> Iterator[None]:
+    """The render helper as a server starts it: children forked and warmed ahead of the jobs."""
+    helper = render_process._HELPER
+    before = (helper.warm, helper.spare)
+    render_process.stop()
+    render_process.start(warm=True, spare=True)
+    yield
+    render_process.stop()
+    helper.warm, helper.spare = before
+
+
+def _spare_pids() -> list[int]:
+    helper = render_process._HELPER._pid
+    return [int(p) for p in Path(f"/proc/{helper}/task/{helper}/children").read_text().split()]
+
+
+def _wait_for_spares(count: int) -> list[int]:
+    deadline = time.monotonic() + 30
+    while len(pids := _spare_pids()) < count and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return pids
+
+
 @pytest.mark.parametrize("contained", [True, False], ids=["contained", "in-process"])
 def test_mutations_do_not_poison_the_next_template(contained: bool) -> None:
     normal = [path.read_text() for path in sorted(TEMPLATES.glob("*.hip.jinja"))]
@@ -267,6 +294,29 @@ def test_mutations_do_not_poison_the_next_template(contained: bool) -> None:
         render(analysis.template, analysis.header, analysis.profile, contained=contained)
     assert [_rendered_text(text, contained) for text in normal] == before
     assert [analyze(text).rendered.text for text in normal] == before_analysed  # type: ignore[union-attr]
+
+
+def test_spares_render_as_fresh_children_and_are_not_poisoned(spares: None) -> None:
+    normal = [path.read_text() for path in sorted(TEMPLATES.glob("*.hip.jinja"))]
+    expected = [_rendered_text(text, contained=False) for text in normal]
+    assert len(_wait_for_spares(render_process.SPARES)) == render_process.SPARES
+    assert [_rendered_text(text, contained=True) for text in normal] == expected
+    for body, _ in POISONS.values():
+        _wait_for_spares(render_process.SPARES)
+        analysis = analyze(HEADER + USE_X + body)
+        assert analysis.template is not None
+        render(analysis.template, analysis.header, analysis.profile)
+    _wait_for_spares(render_process.SPARES)
+    assert [_rendered_text(text, contained=True) for text in normal] == expected
+
+
+def test_a_dead_spare_leaves_the_render_to_a_fresh_child(spares: None) -> None:
+    expected = _rendered_text(GEMM, contained=False)
+    for pid in _wait_for_spares(render_process.SPARES):
+        os.kill(pid, signal.SIGKILL)
+    assert _rendered_text(GEMM, contained=True) == expected
+    assert len(_wait_for_spares(render_process.SPARES)) == render_process.SPARES  # forked again
+    assert _rendered_text(GEMM, contained=True) == expected
 
 
 # 5. A refused file in a tree: the other files are still checked, exit status 1 ----------

@@ -356,8 +356,12 @@ class RocmLanguageServer(LanguageServer):
         """Import and exercise the analysis engine in the background after start-up."""
 
         def work() -> None:
+            from rocm_lsp.core.engine import jinja_env
             from rocm_lsp.core.engine.analysis import analyze
+            from rocm_lsp.core.workspace.cache import CodeCache
 
+            # templates `check` compiled: read, never written (each new line typed would add one)
+            jinja_env.use_code_store(CodeCache(writable=False))
             analyze('{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [1] }\n-#}{{ X }}')
 
         threading.Thread(target=work, name="rocm-lsp-warm-up", daemon=True).start()

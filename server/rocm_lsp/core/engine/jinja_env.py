@@ -241,21 +241,29 @@ def use_code_store(store: CodeStore | None) -> None:
 def skeleton_key(ast: jinja2.nodes.Template) -> str:
     """What the generated code depends on: every node with its fields and line, but not the text
     of ``TemplateData`` (read from the data table). Equal keys, equal code."""
+    return _skeleton(ast)[0]
+
+
+def _skeleton(ast: jinja2.nodes.Template) -> tuple[str, list[nodes.TemplateData]]:
+    """:func:`skeleton_key`, and the ``TemplateData`` nodes in the order of ``find_all``."""
     out: list[Any] = []
+    data: list[nodes.TemplateData] = []
     stack: list[Any] = [ast]
     while stack:
         item = stack.pop()
         if isinstance(item, nodes.Node):
             out.append(type(item).__name__)
             out.append(item.lineno)
-            if type(item) is not nodes.TemplateData:
-                stack.extend(getattr(item, name) for name in reversed(item.fields))
+            if type(item) is nodes.TemplateData:
+                data.append(item)
+            else:
+                stack.extend(getattr(item, name, None) for name in reversed(item.fields))
         elif isinstance(item, list):
             out.append(len(item))
             stack.extend(reversed(item))
         else:
             out.append((type(item).__name__, item))
-    return hashlib.sha256(repr(out).encode("utf-8", "surrogateescape")).hexdigest()
+    return hashlib.sha256(repr(out).encode("utf-8", "surrogateescape")).hexdigest(), data
 
 
 def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
@@ -263,9 +271,8 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     generation, reused for every template with the same :func:`skeleton_key` (in this process,
     and in the code store when one is set). Raises ``TemplateSyntaxError`` (e.g. an unknown
     filter) or ``SyntaxError``."""
-    data_nodes = list(ast.find_all(nodes.TemplateData))
+    key, data_nodes = _skeleton(ast)
     data = tuple(node.data for node in data_nodes)
-    key = skeleton_key(ast)
     compiled = _cached(key)
     if compiled is None:
         env = environment()

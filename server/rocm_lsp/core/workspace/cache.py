@@ -22,12 +22,13 @@ import importlib.util
 import json
 import os
 import stat
+import sys
 from pathlib import Path
 from typing import Any
 
 from rocm_lsp.core.diagnostics import RULES, Diagnostic, Related, Severity
 from rocm_lsp.core.text import Span
-from rocm_lsp.core.workspace.files import atomic_write_text, read_capped, user_cache_dir
+from rocm_lsp.core.workspace.files import atomic_write_bytes, atomic_write_text, read_capped, user_cache_dir
 
 CACHE_VERSION = "2"
 MAX_ENTRY_BYTES = 64 << 20
@@ -82,12 +83,15 @@ def default_dir(project_root: Path) -> Path:
     return cache_base() / hashlib.sha256(resolved).hexdigest()[:16]
 
 
-class CheckCache:
-    """Diagnostics of analysed files, keyed by content.
+class _CacheFolder:
+    """A folder of the user's cache, entries keyed by content.
 
     ``owned_from`` is the first folder of ``root`` that the cache creates and owns (default:
     ``root`` itself); it and every folder below it must be real directories, not links.
     """
+
+    suffix = ""
+    what = ""  # which cache, in the warning that turns it off
 
     def __init__(self, root: Path, owned_from: Path | None = None) -> None:
         self.root = root
@@ -96,19 +100,13 @@ class CheckCache:
         self.warning: str | None = None  # why the cache was turned off, for the user
         self._verified: set[Path] = set()
 
-    def key(self, data: bytes, profile: str | None) -> str:
-        digest = hashlib.sha256(engine_fingerprint().encode())
-        digest.update(f"\0{profile or ''}\0".encode())
-        digest.update(data)
-        return digest.hexdigest()
-
     def _path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.json"
+        return self.root / key[:2] / f"{key}{self.suffix}"
 
     def _disable(self, reason: str) -> None:
         self.usable = False
         if self.warning is None:
-            self.warning = f"the check cache is off for this run: {reason}"
+            self.warning = f"the {self.what} cache is off for this run: {reason}"
 
     def _real_dirs(self, folder: Path, create: bool) -> bool:
         """Whether ``folder`` and the folders from ``owned_from`` down to it are directories
@@ -147,9 +145,7 @@ class CheckCache:
             self._verified.add(current)
         return True
 
-    def get(self, key: str, length: int) -> list[Diagnostic] | None:
-        """The cached findings for ``key`` if there is a valid entry for a text of ``length``
-        characters, else ``None``."""
+    def _read(self, key: str) -> bytes | None:
         if not self.usable:
             return None
         target = self._path(key)
@@ -157,15 +153,45 @@ class CheckCache:
             if not self._real_dirs(target.parent, create=False):
                 return None
             data, _ = read_capped(target, MAX_ENTRY_BYTES, follow_symlinks=False)
-            if len(data) > MAX_ENTRY_BYTES:
-                return None
+        except OSError:
+            return None
+        return data if len(data) <= MAX_ENTRY_BYTES else None
+
+    def _write(self, key: str, data: bytes) -> None:
+        if not self.usable:
+            return
+        target = self._path(key)
+        try:
+            if self._real_dirs(target.parent, create=True):
+                atomic_write_bytes(target, data)
+        except OSError:
+            self.usable = False  # read-only or full disk: carry on without a cache
+
+
+class CheckCache(_CacheFolder):
+    """Diagnostics of analysed files, keyed by content."""
+
+    suffix = ".json"
+    what = "check"
+
+    def key(self, data: bytes, profile: str | None) -> str:
+        digest = hashlib.sha256(engine_fingerprint().encode())
+        digest.update(f"\0{profile or ''}\0".encode())
+        digest.update(data)
+        return digest.hexdigest()
+
+    def get(self, key: str, length: int) -> list[Diagnostic] | None:
+        """The cached findings for ``key`` if there is a valid entry for a text of ``length``
+        characters, else ``None``."""
+        data = self._read(key)
+        if data is None:
+            return None
+        try:
             return parse_entry(json.loads(data), length)
-        except (OSError, ValueError, RecursionError):
+        except (ValueError, RecursionError):
             return None
 
     def put(self, key: str, diagnostics: list[Diagnostic]) -> None:
-        if not self.usable:
-            return
         records = [
             {
                 "code": d.code,
@@ -176,12 +202,33 @@ class CheckCache:
             }
             for d in diagnostics
         ]
-        target = self._path(key)
-        try:
-            if self._real_dirs(target.parent, create=True):
-                atomic_write_text(target, json.dumps(records))
-        except OSError:
-            self.usable = False  # read-only or full disk: carry on without a cache
+        self._write(key, json.dumps(records).encode())
+
+
+class CodeCache(_CacheFolder):
+    """Jinja's compiled code of templates, keyed by their skeleton (``jinja_env.CodeStore``):
+    ``user_cache_dir("compiled")``, shared by every project (the key covers the engine and the
+    Python that compiled it). ``writable=False``: entries are read, never written (the server:
+    an editor's every new line would add one)."""
+
+    suffix = ".marshal"
+    what = "compiled-template"
+
+    def __init__(self, root: Path | None = None, writable: bool = True) -> None:
+        super().__init__(root if root is not None else user_cache_dir("compiled"))
+        self.writable = writable
+
+    @staticmethod
+    def _key(skeleton: str) -> str:
+        digest = hashlib.sha256(f"{engine_fingerprint()}\0{sys.version}\0{skeleton}".encode())
+        return digest.hexdigest()
+
+    def get(self, key: str) -> bytes | None:
+        return self._read(self._key(key))
+
+    def put(self, key: str, data: bytes) -> None:
+        if self.writable:
+            self._write(self._key(key), data)
 
 
 def _span(raw: Any, length: int) -> Span:
