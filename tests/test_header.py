@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from rocm_lsp.core.engine.header import parse_header
+from rocm_lsp.core.engine.header import cached_header, parse_header
 from rocm_lsp.core.text import LineIndex
 
 
@@ -215,3 +215,20 @@ def test_a_dtype_that_is_not_a_string_is_a_finding_not_a_crash() -> None:
             "float32, int8",
         )
     ]
+
+
+def test_cached_header_is_reused_below_the_header_only() -> None:
+    head = (
+        '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [8] }\nY = { dtype = "bad", size = [8] }\n-#}'
+    )
+    text = head + " {{ X }}\nbody\n"
+    first = cached_header(text, LineIndex(text))
+    below = text.replace("body", "edited body")
+    assert cached_header(below, LineIndex(below)) is first
+    same_line = text.replace(" {{ X }}", " {{ X }} {{ Y }}")  # the header's last line: spans may reach it
+    again = cached_header(same_line, LineIndex(same_line))
+    assert again is not first
+    for document in (text, below, same_line):
+        fresh = parse_header(document, LineIndex(document))
+        assert cached_header(document, LineIndex(document)) == fresh
+        assert [d.code for d in fresh.diagnostics] == ["RL104"]

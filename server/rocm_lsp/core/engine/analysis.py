@@ -16,7 +16,7 @@ import jinja2
 from rocm_lsp.core.diagnostics import Diagnostic, Related, Severity, make
 from rocm_lsp.core.engine import hook_checks, render_process
 from rocm_lsp.core.engine.budget import RenderOutOfMemory, RenderTimeout
-from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, parse_header
+from rocm_lsp.core.engine.header import JINJA_GLOBALS, Header, cached_header
 from rocm_lsp.core.engine.jinja_checks import (
     MAX_TEMPLATE_BYTES,
     assigned_names,
@@ -142,7 +142,7 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             f"{MAX_JINJA_CONSTRUCTS:,} are not analysed (ROCM_LSP_MAX_JINJA_CONSTRUCTS raises the limit)"
         )
     index = LineIndex(text)
-    header = parse_header(text, index)
+    header = cached_header(text, index)
     chosen = canonical_profile(profile)
     if chosen is not None:
         reason = "from the profile setting"

@@ -16,7 +16,8 @@ from __future__ import annotations
 import functools
 import re
 import sys
-from collections import Counter
+import threading
+from collections import Counter, OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,12 +126,41 @@ def find_header(text: str) -> tuple[Span, int, int] | None:
     return Span(m.start(), end + 2), m.end(), body_end
 
 
-def parse_header(text: str, index: LineIndex) -> Header:
-    """Parse the header of a template document (an absent header is not an error here)."""
-    header = Header()
+def cached_header(text: str, index: LineIndex) -> Header:
+    """:func:`parse_header`, reused: its result depends on the text up to the end of the
+    header's last line only (its spans and findings lie there), and the last few are kept, so an
+    edit below the header (most keystrokes) parses no TOML. Callers never change a Header."""
     found = find_header(text)
     if found is None:
-        return header
+        return Header()
+    line_end = text.find("\n", found[0].end)
+    key = text if line_end == -1 else text[:line_end]
+    with _recent_lock:
+        cached = _recent.get(key)
+        if cached is not None:
+            _recent.move_to_end(key)
+            return cached
+    header = _parse_header(text, index, found)
+    with _recent_lock:
+        _recent[key] = header
+        while len(_recent) > RECENT_HEADERS:
+            _recent.popitem(last=False)
+    return header
+
+
+RECENT_HEADERS = 16
+_recent: OrderedDict[str, Header] = OrderedDict()
+_recent_lock = threading.Lock()
+
+
+def parse_header(text: str, index: LineIndex) -> Header:
+    """Parse the header of a template document (an absent header is not an error here)."""
+    found = find_header(text)
+    return Header() if found is None else _parse_header(text, index, found)
+
+
+def _parse_header(text: str, index: LineIndex, found: tuple[Span, int, int]) -> Header:
+    header = Header()
     span, body_start, body_end = found
     header.present = True
     header.span = span
