@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 
 import jinja2
@@ -189,6 +188,8 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
             with_shapes = not static and bool(header.shapes)  # for hover, never rendered on the loop
             if with_shapes and render_process.available():
                 # both renders at once: each waits on its own contained child
+                from concurrent.futures import ThreadPoolExecutor  # only here: `check` of one file
+
                 with ThreadPoolExecutor(1, thread_name_prefix="rocm-lsp-render") as other:
                     shapes = other.submit(render, template, header, chosen, static=True, warm=warm)
                     rendered = render(template, header, chosen, static, warm=warm)

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import importlib.util
 import json
 import os
 import stat
@@ -61,6 +60,8 @@ def engine_fingerprint() -> str:
 
 def _installed(package: str) -> str:
     """Where ``package`` is installed, and its entry file's size and modification time."""
+    import importlib.util  # only with a cache: not on a `check --no-cache` start-up
+
     try:
         spec = importlib.util.find_spec(package)
         origin = spec.origin if spec is not None else None
