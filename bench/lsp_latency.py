@@ -78,8 +78,8 @@ def rss_mib(pid: int) -> float:
 async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new_lines: bool = False) -> dict:
     """The session on ``text`` (default: a ~300-line synthetic template); the result keeps
     every hover and diagnostics-work sample too (``hover_samples_ms``, ``work_samples_ms``).
-    Each edit rewrites the last line (a keystroke), or with ``new_lines`` adds one (Enter: the
-    template's lines move, so its compiled code cannot be reused)."""
+    Each edit rewrites the last line (a keystroke), or with ``new_lines`` adds one below the
+    header (Enter: the template's lines move, so its compiled code cannot be reused)."""
     text = text if text is not None else template_for("seed", 300, 0)
     uri = "file:///bench/latency.hip.jinja"
     client = LanguageClient("bench", "1")
@@ -123,7 +123,11 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
 
     diag_ms = []
     for version in range(2, 2 + edits):
-        edited = text + "".join(f"\n// edit {v}" for v in range(2 if new_lines else version, version + 1))
+        if new_lines:  # one more line below the header each time: every template line moves
+            cut = text.index("\n", text.index("-#}")) + 1
+            edited = text[:cut] + "".join(f"// edit {v}\n" for v in range(2, version + 1)) + text[cut:]
+        else:
+            edited = text + f"\n// edit {version}"
         waiters[version] = loop.create_future()
         t = time.perf_counter()
         client.text_document_did_change(
