@@ -363,9 +363,6 @@ class RocmLanguageServer(LanguageServer):
             # templates `check` compiled: read, never written (each new line typed would add one)
             jinja_env.use_code_store(CodeCache(writable=False))
             analyze('{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [1] }\n-#}{{ X }}')
-            # the engine's import-time objects leave the collector's passes: a request is not
-            # paused while a full collection walks them (hover p99 on the GEMM: 2.1-2.7 -> 1.4-1.8 ms)
-            gc.freeze()
 
         threading.Thread(target=work, name="rocm-lsp-warm-up", daemon=True).start()
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import functools
 import re
 import sys
-import threading
-from collections import Counter, OrderedDict
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -134,23 +133,12 @@ def cached_header(text: str, index: LineIndex) -> Header:
     if found is None:
         return Header()
     line_end = text.find("\n", found[0].end)
-    key = text if line_end == -1 else text[:line_end]
-    with _recent_lock:
-        cached = _recent.get(key)
-        if cached is not None:
-            _recent.move_to_end(key)
-            return cached
-    header = _parse_header(text, index, found)
-    with _recent_lock:
-        _recent[key] = header
-        while len(_recent) > RECENT_HEADERS:
-            _recent.popitem(last=False)
-    return header
+    return _header_of(text if line_end == -1 else text[:line_end])
 
 
-RECENT_HEADERS = 16
-_recent: OrderedDict[str, Header] = OrderedDict()
-_recent_lock = threading.Lock()
+@functools.lru_cache(maxsize=16)
+def _header_of(head: str) -> Header:
+    return parse_header(head, LineIndex(head))
 
 
 def parse_header(text: str, index: LineIndex) -> Header:

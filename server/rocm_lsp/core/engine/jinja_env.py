@@ -10,11 +10,11 @@ process. Arithmetic that would explode (``10**10**10``, ``"x" * 10**10``) is ref
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import hashlib
 import io
 import marshal
-import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from types import CodeType
@@ -227,8 +227,7 @@ class _Compiled:
     undeclared: frozenset[str]
 
 
-_memory: OrderedDict[str, _Compiled] = OrderedDict()
-_memory_lock = threading.Lock()
+_memory: OrderedDict[str, _Compiled] = OrderedDict()  # each operation atomic: no lock needed
 _store: CodeStore | None = None
 
 
@@ -286,11 +285,11 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
 
 
 def _cached(key: str) -> _Compiled | None:
-    with _memory_lock:
-        found = _memory.get(key)
-        if found is not None:
+    found = _memory.get(key)
+    if found is not None:
+        with contextlib.suppress(KeyError):  # evicted by another thread meanwhile
             _memory.move_to_end(key)
-            return found
+        return found
     store = _store
     if store is None:
         return None
@@ -309,8 +308,8 @@ def _cached(key: str) -> _Compiled | None:
 
 
 def _remember(key: str, compiled: _Compiled, stored: bool) -> None:
-    with _memory_lock:
-        _memory[key] = compiled
+    _memory[key] = compiled
+    with contextlib.suppress(KeyError):  # emptied by another thread meanwhile
         while len(_memory) > MEMORY_ENTRIES:
             _memory.popitem(last=False)
     store = _store
