@@ -319,6 +319,28 @@ def test_a_dead_spare_leaves_the_render_to_a_fresh_child(spares: None) -> None:
     assert _rendered_text(GEMM, contained=True) == expected
 
 
+def test_spares_forked_before_sympy_make_way_for_a_job_that_reads_sizes() -> None:
+    helper = render_process._HELPER
+    before = (helper.warm, helper.spare)
+    render_process.stop()
+    render_process.start(warm=False, spare=True)  # spares forked without sympy
+    try:
+        plain = '{#- rocm-lsp\n[nodes]\nX = { dtype = "float16", size = [8] }\n-#}\n' + USE_X
+        assert _rendered_text(plain, contained=True) == _rendered_text(plain, contained=False)
+        first = _wait_for_spares(render_process.SPARES)
+        sized = HEADER + USE_X + "{{ kernel.size(X, 0) }}\n"
+        assert _rendered_text(sized, contained=True) == _rendered_text(sized, contained=False)
+        replaced = _wait_for_spares(render_process.SPARES)
+        deadline = time.monotonic() + 30
+        while set(first) & set(replaced) and time.monotonic() < deadline:  # the old ones exit
+            time.sleep(0.05)
+            replaced = _spare_pids()
+        assert not set(first) & set(replaced) and len(replaced) == render_process.SPARES
+    finally:
+        render_process.stop()
+        helper.warm, helper.spare = before
+
+
 # 5. A refused file in a tree: the other files are still checked, exit status 1 ----------
 
 

@@ -76,7 +76,7 @@ class _Helper:
         self._pid = 0
         self._owner = 0
         self.warm = False  # the helper imports sympy and renders once before its first job
-        self.spare = False  # the helper keeps a child forked and warmed ahead of the next job
+        self.spare = False  # the helper keeps children forked and warmed ahead of the next jobs
 
     def _alive(self) -> bool:
         return self._sock is not None and self._owner == os.getpid()
@@ -142,7 +142,7 @@ def available() -> bool:
 def start(warm: bool = True, spare: bool = False) -> None:
     """Start the helper now (call it early: while this process has one thread, and off the
     latency path of the first render); ``warm``: it imports sympy and renders once before its
-    first job; ``spare``: it keeps a child forked and warmed ahead of each job (an editor's
+    first job; ``spare``: it keeps children forked and warmed ahead of the jobs (an editor's
     keystrokes: the fork and the child's first page faults off the render's path; not for a
     batch, where warming every child ahead would cost more CPU than it saves)."""
     _HELPER.warm, _HELPER.spare = warm, spare
@@ -365,6 +365,11 @@ class _Spare:
 
 def _spare_main(sock: socket.socket, with_sympy: bool) -> None:
     from rocm_lsp.core.engine import render
+
+    # the other spares' connections, inherited from the helper: held here, their ends would
+    # never see the helper let them go
+    os.closerange(3, sock.fileno())
+    os.closerange(sock.fileno() + 1, _max_fd())
 
     render.warm_up(symbolic_sizes=with_sympy)
     try:
