@@ -195,3 +195,13 @@ def test_check_after_header_edits_compiles_nothing_new(tmp_path: Path) -> None:
 def test_check_without_cache_writes_no_compiles(tmp_path: Path) -> None:
     _check(tmp_path / "cache", "--no-cache", TEMPLATES[0])
     assert not (tmp_path / "cache" / "compiled").exists()
+
+
+def test_without_reuse_every_template_compiles_with_its_text(compiles: list[str]) -> None:
+    use_code_store(None, reuse=False)  # as `check --no-cache` runs
+    for text in ("int a; {{ x }} one", "int a; {{ x }} two"):
+        template, names = compile_template(environment().parse(text))
+        assert template.render(x=1) == environment().from_string(text).render(x=1) and names == {"x"}
+    assert len(compiles) == 4  # ours and the reference's, twice: nothing reused
+    assert "one" in compiles[0] and "two" in compiles[2]  # the text is in the code
+    assert jinja_env._memory == {}

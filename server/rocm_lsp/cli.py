@@ -664,7 +664,9 @@ def _check(args: argparse.Namespace) -> int:
             print(f"rocm-lsp: {printable(path)}: no such file or directory", file=sys.stderr)
         return EXIT_USAGE
     cache = code_cache = None
-    if not args.no_cache:
+    if args.no_cache:
+        jinja_env.use_code_store(None, reuse=False)
+    else:
         cache = CheckCache(default_dir(project_root(Path.cwd())), owned_from=cache_base())
         code_cache = CodeCache()
         jinja_env.use_code_store(code_cache)

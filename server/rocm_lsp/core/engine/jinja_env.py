@@ -229,12 +229,15 @@ class _Compiled:
 
 _memory: OrderedDict[str, _Compiled] = OrderedDict()  # each operation atomic: no lock needed
 _store: CodeStore | None = None
+_reuse = True
 
 
-def use_code_store(store: CodeStore | None) -> None:
-    """Keep compiled templates in ``store`` too (None: in this process's memory only)."""
-    global _store
-    _store = store
+def use_code_store(store: CodeStore | None, reuse: bool = True) -> None:
+    """Keep compiled templates in ``store`` too (None: in this process's memory only);
+    ``reuse=False``: compile every template afresh, its text as constants (``check
+    --no-cache``: a first run of distinct files, which no reuse would help)."""
+    global _store, _reuse
+    _store, _reuse = store, reuse
 
 
 def skeleton_key(ast: jinja2.nodes.Template) -> str:
@@ -270,6 +273,8 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     generation, reused for every template with the same :func:`skeleton_key` (in this process,
     and in the code store when one is set). Raises ``TemplateSyntaxError`` (e.g. an unknown
     filter) or ``SyntaxError``."""
+    if not _reuse:
+        return _compiled_afresh(ast)
     key, data_nodes = _skeleton(ast)
     data = tuple(node.data for node in data_nodes)
     compiled = _cached(key)
@@ -282,6 +287,15 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
         compiled = _Compiled(code, marshal.dumps(code), frozenset(generator.undeclared))
         _remember(key, compiled, stored=False)
     return _template(compiled.code, compiled.marshalled, data), set(compiled.undeclared)
+
+
+def _compiled_afresh(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
+    env = environment()
+    stream = io.StringIO()
+    generator = _TrackingGenerator(env, stream)
+    generator.visit(ast)
+    code = env._compile(stream.getvalue(), "<template>")
+    return _template(code, marshal.dumps(code), ()), generator.undeclared
 
 
 def _cached(key: str) -> _Compiled | None:
