@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -32,6 +33,9 @@ from pathlib import Path
 
 from rocm_lsp.core.engine import analysis, header, jinja_env, render_process
 from rocm_lsp.core.engine.analysis import analyze
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from lsp_latency import pct  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATES = {
@@ -97,9 +101,8 @@ def main() -> None:
         for kind in ("edit", "new line"):
             cells = []
             for config in CONFIGS:
-                values = sorted(samples[f"{label}|{kind}|{config}"])
-                p90 = values[min(len(values) - 1, round(0.9 * (len(values) - 1)))]
-                cells.append(f"{statistics.median(values):.1f} / {p90:.1f}")
+                values = samples[f"{label}|{kind}|{config}"]
+                cells.append(f"{statistics.median(values):.1f} / {pct(values, 0.9):.1f}")
             print(f"| {label} | {kind} | " + " | ".join(cells) + " |")
     print(json.dumps({"bench": "keystroke_cost", "rounds": args.rounds, "samples": samples}))
 

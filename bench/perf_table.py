@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import resource
@@ -231,7 +232,7 @@ def measurements(
     shutil.copytree(corpus_dir, edited)
     edit_env = {**os.environ, "ROCM_LSP_CACHE_DIR": str(work / "edit-cache")}
     headers = [p for p in sorted(edited.rglob("*.hip.jinja")) if 'kernel_name = "' in p.read_text()]
-    rounds_done = [0]
+    edit_rounds = itertools.count(1)
 
     def header_edits(table: Table) -> None:
         # a few headers edited (a new kernel name, on the same line), then `check` again: the
@@ -240,12 +241,12 @@ def measurements(
         tree = rocm_lsp("check", "--output-format", "json", str(edited))
         timed(tree, edit_env)  # both caches filled
         chosen = headers[:: max(1, len(headers) // 50)][:50]
-        rounds_done[0] += 1
+        round_number = next(edit_rounds)
         for label, keep_compiled in (("with", True), ("without", False)):
             for path in chosen:
                 text = path.read_text(encoding="utf-8")
                 head, _, tail = text.partition('kernel_name = "')
-                path.write_text(f'{head}kernel_name = "{label}{rounds_done[0]}_{tail}', encoding="utf-8")
+                path.write_text(f'{head}kernel_name = "{label}{round_number}_{tail}', encoding="utf-8")
             if not keep_compiled:
                 shutil.rmtree(work / "edit-cache" / "compiled", ignore_errors=True)
             seconds = timed(tree, edit_env)[0]

@@ -274,28 +274,26 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     and in the code store when one is set). Raises ``TemplateSyntaxError`` (e.g. an unknown
     filter) or ``SyntaxError``."""
     if not _reuse:
-        return _compiled_afresh(ast)
+        fresh = _generate(ast, None)
+        return _template(fresh.code, fresh.marshalled, ()), set(fresh.undeclared)
     key, data_nodes = _skeleton(ast)
     data = tuple(node.data for node in data_nodes)
     compiled = _cached(key)
     if compiled is None:
-        env = environment()
-        stream = io.StringIO()
-        generator = _TrackingGenerator(env, stream, {id(node): i for i, node in enumerate(data_nodes)})
-        generator.visit(ast)
-        code = env._compile(stream.getvalue(), "<template>")
-        compiled = _Compiled(code, marshal.dumps(code), frozenset(generator.undeclared))
+        compiled = _generate(ast, {id(node): i for i, node in enumerate(data_nodes)})
         _remember(key, compiled, stored=False)
     return _template(compiled.code, compiled.marshalled, data), set(compiled.undeclared)
 
 
-def _compiled_afresh(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
+def _generate(ast: jinja2.nodes.Template, data_index: dict[int, int] | None) -> _Compiled:
+    """Jinja's code for ``ast`` (its text read from the data table unless ``data_index`` is
+    None) and the names it reads."""
     env = environment()
     stream = io.StringIO()
-    generator = _TrackingGenerator(env, stream)
+    generator = _TrackingGenerator(env, stream, data_index)
     generator.visit(ast)
     code = env._compile(stream.getvalue(), "<template>")
-    return _template(code, marshal.dumps(code), ()), generator.undeclared
+    return _Compiled(code, marshal.dumps(code), frozenset(generator.undeclared))
 
 
 def _cached(key: str) -> _Compiled | None:

@@ -23,6 +23,7 @@ Where ``fork`` does not exist (Windows), jobs run in this process under the watc
 
 from __future__ import annotations
 
+import functools
 import gc
 import importlib.abc
 import io
@@ -300,25 +301,27 @@ def _helper_main(control: socket.socket, warm: bool, spare: bool) -> None:
                 unusable.discard()
             spares.clear()
         if not (spares and spares.pop(0).take(fds[0])):
-            _fork_child(control, fds[0])
+            _fork_child(control, functools.partial(_child_main, fds[0]))
         os.close(fds[0])
         if not warmed:
             render.warm_up()
             warmed = True
 
 
-def _fork_child(control: socket.socket, fd: int) -> None:
+def _fork_child(control: socket.socket, run: Callable[[], None]) -> bool:
+    """Fork a child of the helper that runs ``run`` and exits; False if the fork failed."""
     gc.freeze()  # the children's collector leaves the helper's objects (and their pages) alone
     try:
         pid = os.fork()
     except OSError:
-        return
+        return False
     if pid == 0:
         try:
             control.close()
-            _child_main(fd)
+            run()
         finally:
             os._exit(0)
+    return True
 
 
 @dataclass
@@ -331,21 +334,16 @@ class _Spare:
     @staticmethod
     def fork(control: socket.socket, with_sympy: bool) -> _Spare | None:
         ours, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        gc.freeze()
-        try:
-            pid = os.fork()
-        except OSError:
+
+        def run() -> None:
             ours.close()
-            theirs.close()
-            return None
-        if pid == 0:
-            try:
-                control.close()
-                ours.close()
-                _spare_main(theirs, with_sympy)
-            finally:
-                os._exit(0)
+            _spare_main(theirs, with_sympy)
+
+        forked = _fork_child(control, run)
         theirs.close()
+        if not forked:
+            ours.close()
+            return None
         return _Spare(ours)
 
     def take(self, fd: int) -> bool:
