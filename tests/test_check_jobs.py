@@ -83,3 +83,45 @@ def test_jobs_must_be_a_whole_number(tree: Path) -> None:
     proc = run_cli("check", "--jobs", "-1", str(tree))
     assert proc.returncode == 2
     assert "argument --jobs: '-1' is not a whole number of 0 or more" in proc.stderr.decode()
+
+
+def test_check_renders_each_template_once(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No finding reads the render with [shapes] substituted (hover does): ``check`` leaves it
+    out, one contained render per template instead of two, and finds the same."""
+    from rocm_lsp.core.engine import analysis as analysis_module
+
+    paths = sorted((tree / "templates").glob("*.hip.jinja")) + sorted(
+        p for p in (tree / "fixtures").glob("*.hip.jinja") if "[shapes]" in p.read_text()
+    )
+    texts = [p.read_text() for p in paths]
+    assert sum("[shapes]" in t for t in texts) >= 14
+    renders: list[bool] = []
+    real_render = analysis_module.render
+
+    def counting_render(*args: object, **kwargs: object) -> object:
+        renders.append(bool(kwargs.get("static")) or (len(args) > 3 and bool(args[3])))
+        return real_render(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(analysis_module, "render", counting_render)
+    twice = 0
+    for text in texts:
+        renders.clear()
+        full = analysis_module.analyze(text)
+        assert sorted(renders) == ([False, True] if full.header.shapes else [False])
+        assert (full.shapes_render is not None) == bool(full.header.shapes)
+        twice += bool(full.header.shapes)
+        renders.clear()
+        lean = analysis_module.analyze(text, concrete=False)
+        assert renders == [False] and lean.shapes_render is None
+        assert lean.diagnostics == full.diagnostics
+        assert lean.rendered is not None and full.rendered is not None
+        assert lean.rendered.text == full.rendered.text and len(lean.rendered.calls) == len(
+            full.rendered.calls
+        )
+    assert twice >= 12
+    renders.clear()
+    reports = check.check_files(paths, Settings(), None, jobs=1)
+    assert renders == [False] * len(paths)
+    found = [list(r.diagnostics) for r in reports]
+    assert found == [Settings().filter(analysis_module.analyze(t).diagnostics) for t in texts]
+    assert sum(map(len, found)) >= 8

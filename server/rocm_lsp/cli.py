@@ -723,7 +723,7 @@ def _fixed_text(text: str, settings: Settings, unsafe: bool) -> tuple[str, int]:
 
     count = 0
     for _ in range(MAX_FIX_PASSES):
-        analysis = analyze(text, settings.profile)
+        analysis = analyze(text, settings.profile, concrete=False)
         fixed = fix_all(analysis, settings.filter(analysis.diagnostics), unsafe)
         if not fixed.fixes or fixed.text == text:
             break
@@ -814,7 +814,7 @@ def _fix_titles(reports: list, settings: Settings) -> dict:
     for report in reports:
         if not report.diagnostics or not report.path.name.endswith(TEMPLATE_SUFFIX):
             continue
-        analysis = analyze(report.index.text, settings.profile)
+        analysis = analyze(report.index.text, settings.profile, concrete=False)
         for d in report.diagnostics:
             fix = next((f for f in fixes_for(analysis, d) if not f.suppression), None)
             if fix is not None:

@@ -120,16 +120,17 @@ def unreadable(reason: str) -> Analysis:
     )
 
 
-def analyze(text: str, profile: str | None = None, static: bool = False) -> Analysis:
-    """Analyse a template; never raises."""
+def analyze(text: str, profile: str | None = None, static: bool = False, concrete: bool = True) -> Analysis:
+    """Analyse a template; never raises. ``concrete``: also render with ``[shapes]`` substituted
+    (``Analysis.concrete``, which hover reads; no finding does, so ``check`` leaves it out)."""
     try:
-        return _analyze(text, profile, static)
+        return _analyze(text, profile, static, concrete)
     except RecursionError:  # the stages after Jinja's parser and compiler (which report it)
         chosen = canonical_profile(profile) or DEFAULT_PROFILE
         return Analysis(text, LineIndex(text), Header(), None, chosen, diagnostics=[too_deep()])
 
 
-def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
+def _analyze(text: str, profile: str | None, static: bool, concrete: bool) -> Analysis:
     if "\x00" in text:
         return unreadable("file contains a NUL byte: it is binary, not a template")
     if len(text) > MAX_TEMPLATE_BYTES:
@@ -185,10 +186,10 @@ def _analyze(text: str, profile: str | None, static: bool) -> Analysis:
         if template is not None:
             warm = needs_sympy(text)
             shapes_render = None
-            with_shapes = not static and bool(header.shapes)  # for hover, never rendered on the loop
+            with_shapes = concrete and not static and bool(header.shapes)  # for hover, not on the loop
             if with_shapes and render_process.available():
                 # both renders at once: each waits on its own contained child
-                from concurrent.futures import ThreadPoolExecutor  # only here: `check` of one file
+                from concurrent.futures import ThreadPoolExecutor  # only here: off `check`'s path
 
                 with ThreadPoolExecutor(1, thread_name_prefix="rocm-lsp-render") as other:
                     shapes = other.submit(render, template, header, chosen, static=True, warm=warm)

@@ -150,7 +150,7 @@ def _check_text(path: Path, text: str, settings: Settings, cache: CheckCache | N
     key = cache.key(text.encode("utf-8"), settings.profile) if cache is not None else ""
     found = cache.get(key, len(text)) if cache is not None else None
     if found is None:
-        found = analyze(text, settings.profile).diagnostics
+        found = analyze(text, settings.profile, concrete=False).diagnostics
         if cache is not None:
             cache.put(key, found)
     return FileReport(path, LineIndex(text), tuple(settings.filter(found)))
