@@ -304,7 +304,7 @@ ROWS = [
     ("`check` of `softmax_rows` (sympy)", "softmax_rows alone: ms wall", "ms wall", "python -c pass"),
     ("initialize", "initialize: rocm-lsp ms", "ms", "bare pygls"),
     ("diagnostics work after an edit, GEMM", "diagnostics work after an edit p50 ms", "ms p50", "—"),
-    ("… after a new line (compiled again)", "diagnostics work after a new line p50 ms", "ms p50", "—"),
+    ("… after a new line (every line moves)", "diagnostics work after a new line p50 ms", "ms p50", "—"),
     (
         "diagnostics work after an edit, the issue's 527-line GEMM",
         "527-line GEMM: diagnostics work after an edit p50 ms",

@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import jinja2
 import pytest
 
 from rocm_lsp.core.engine import jinja_env
@@ -102,13 +103,84 @@ def test_an_edit_between_tags_compiles_nothing(compiles: list[str]) -> None:
     assert "__syncthreads(); // synced" not in compiles[0]  # the C++ is not in the code
 
 
-def test_a_new_line_or_an_edit_in_a_tag_compiles_again(compiles: list[str]) -> None:
+def test_an_edit_in_a_tag_compiles_again(compiles: list[str]) -> None:
     base = "a\n{{ x }}\nb {% if x %}c{% endif %}\n"
-    keys = [skeleton_key(environment().parse(t)) for t in (base, base.replace("a", "A"))]
-    assert keys[0] == keys[1]
-    for text in (base, "\n" + base, base.replace("{{ x }}", "{{ x + 1 }}"), base.replace("if x", "if not x")):
+    keys = [skeleton_key(environment().parse(t)) for t in (base, base.replace("a", "A"), "\n\n" + base)]
+    assert keys[0] == keys[1] == keys[2]
+    for text in (base, base.replace("{{ x }}", "{{ x + 1 }}"), base.replace("if x", "if not x")):
         compile_template(environment().parse(text))
-    assert len(compiles) == 4
+    assert len(compiles) == 3
+
+
+def _line_moves(text: str) -> Iterator[str]:
+    """The text with lines added or removed: above everything, below its first line, inside its
+    first expression, and with its last two lines joined."""
+    yield "\n\n" + text
+    first = text.index("\n")
+    yield text[:first] + "\n\n\n" + text[first:]
+    call = text.find("(", text.find("{{"))
+    if "{{" in text and call < text.find("}}", text.find("{{")):
+        yield text[: call + 1] + "\n  " + text[call + 1 :]
+    last = text.rstrip("\n").rindex("\n")
+    yield text[:last] + text[last + 1 :]
+
+
+@pytest.mark.parametrize("path", TEMPLATES, ids=lambda p: p.name)
+def test_a_line_move_reuses_the_code_with_the_new_lines(path: Path, compiles: list[str]) -> None:
+    """The code is the same whatever the lines; its line table maps every code line to the
+    template line Jinja's own table gives for the moved text."""
+    text = path.read_text()
+    original, _ = compile_template(environment().parse(text))
+    for moved in _line_moves(text):
+        ast = environment().parse(moved)
+        compiled = len(compiles)
+        reused, _ = compile_template(ast)
+        assert len(compiles) == compiled
+        skeleton = jinja_env._skeleton(ast)
+        data_index = {id(node): i for i, node in enumerate(skeleton.data)}
+        jinjas = jinja_env._template(jinja_env._generate(ast, data_index, None).code, b"", ())
+        assert jinjas.debug_info
+        last = max(line for _, line in jinjas.debug_info)
+        assert [reused.get_corresponding_lineno(n) for n in range(1, last + 5)] == [
+            jinjas.get_corresponding_lineno(n) for n in range(1, last + 5)
+        ]
+        if moved == "\n\n" + text:
+            first = min(line for _, line in original.debug_info)  # before it: line 1, Jinja's default
+            assert [reused.get_corresponding_lineno(n) for n in range(first, last + 5)] == [
+                original.get_corresponding_lineno(n) + 2 for n in range(first, last + 5)
+            ]
+
+
+def test_a_render_error_moves_with_its_line(compiles: list[str]) -> None:
+    from rocm_lsp.core.engine.analysis import analyze
+
+    text = (REPO / "tests" / "fixtures" / "diagnostics" / "RL113_power_too_large.hip.jinja").read_text()
+    body = text.index("\n", text.index("-#}"))
+    first = analyze(text)
+    assert first.rendered is not None and first.rendered.failure is not None
+    line = first.rendered.failure.line
+    assert line is not None and line > 1
+    moved = text[:body] + "\n\n\n" + text[body:]
+    compiled = len(compiles)
+    second = analyze(moved)
+    assert len(compiles) == compiled  # the code of the first text, reused
+    assert second.rendered is not None and second.rendered.failure is not None
+    assert second.rendered.failure.line == line + 3
+    assert [d.span for d in second.diagnostics] != [d.span for d in first.diagnostics]
+    jinja_env._memory.clear()
+    assert [(d.code, d.message, d.span) for d in analyze(moved).diagnostics] == [
+        (d.code, d.message, d.span) for d in second.diagnostics
+    ]
+
+
+def test_a_line_jinja_writes_into_a_message_is_part_of_the_skeleton(compiles: list[str]) -> None:
+    """``{{ a if b }}`` without ``else``: Jinja's code names the line ("the inline
+    if-expression on line N"), so a line move compiles again and the message follows."""
+    for blank_lines in (1, 4):
+        text = "\n" * blank_lines + "{{ ('a' if x) + 'b' }}"
+        with pytest.raises(jinja2.UndefinedError, match=f"on line {blank_lines + 1} evaluated"):
+            _ours(text, x=False)
+    assert len(compiles) == 2
 
 
 def test_names_read_come_with_a_reused_compile() -> None:

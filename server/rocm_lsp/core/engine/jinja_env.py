@@ -48,6 +48,7 @@ __all__ = [
     "template_code",
     "template_data",
     "template_from_code",
+    "template_lines",
     "undeclared_names",
     "use_code_store",
 ]
@@ -158,13 +159,23 @@ class _DataRef(int):
     """An entry of the data table, where Jinja's code generator would write a constant."""
 
 
+class _Unplaced(Exception):
+    """Code generation met a node outside the skeleton's walk: its line cannot be a slot."""
+
+
 class _TrackingGenerator(CodeGenerator):
     """Jinja's code generator that also records the names the template looks up
-    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass), and
-    reads the template's text between tags from a table."""
+    (what ``jinja2.meta.find_undeclared_variables`` computes, without a second pass), reads the
+    template's text between tags from a table and, given ``slots``, writes a line table of node
+    slots (the node's place in the skeleton's walk) where Jinja writes template lines, so that
+    the code serves every template of the same skeleton, however its lines fall."""
 
     def __init__(
-        self, environment: jinja2.Environment, stream: io.StringIO, data_index: dict[int, int] | None = None
+        self,
+        environment: jinja2.Environment,
+        stream: io.StringIO,
+        data_index: dict[int, int] | None = None,
+        slots: dict[int, int] | None = None,
     ) -> None:
         # Without Jinja's constant-folding optimizer: it only precomputes what the render
         # computes anyway (same output), and costs a third of code generation.
@@ -173,6 +184,20 @@ class _TrackingGenerator(CodeGenerator):
         # ``id(TemplateData node) -> its index in the data table``: the text between tags is read
         # from the table, not written into the code (so edits of that text reuse the code)
         self.data_index = data_index
+        self.slots = slots
+
+    def newline(self, node: nodes.Node | None = None, extra: int = 0) -> None:
+        if node is None or self.slots is None:
+            return super().newline(node, extra)
+        # Jinja records ``node.lineno`` when it differs from the last one recorded; a slot is
+        # recorded every time, so that the table maps each code line to the same template line
+        # as Jinja's, whatever the lines of the template that reuses the code
+        self._new_lines = max(self._new_lines, 1 + extra)
+        slot = self.slots.get(id(node))
+        if slot is None:
+            raise _Unplaced(type(node).__name__)
+        self._write_debug_info = slot
+        return None
 
     def _output_child_to_const(self, node: nodes.Expr, frame: Frame, finalize: Any) -> Any:
         if isinstance(node, nodes.TemplateData) and self.data_index is not None:
@@ -241,21 +266,32 @@ def use_code_store(store: CodeStore | None, reuse: bool = True) -> None:
 
 
 def skeleton_key(ast: jinja2.nodes.Template) -> str:
-    """What the generated code depends on: every node with its fields and line, but not the text
-    of ``TemplateData`` (read from the data table). Equal keys, equal code."""
-    return _skeleton(ast)[0]
+    """What the generated code depends on: every node with its fields, but not the text of
+    ``TemplateData`` (read from the data table) nor the lines (read from the line table) but
+    those Jinja writes into messages. Equal keys, equal code."""
+    return _skeleton(ast).key
 
 
-def _skeleton(ast: jinja2.nodes.Template) -> tuple[str, list[nodes.TemplateData]]:
-    """:func:`skeleton_key`, and the ``TemplateData`` nodes in the order of ``find_all``."""
+@dataclass(frozen=True)
+class _Skeleton:
+    key: str
+    data: list[nodes.TemplateData]  # in the order of the walk: the data table's order
+    nodes: list[nodes.Node]  # every node in the order of the walk: a slot is an index here
+
+
+def _skeleton(ast: jinja2.nodes.Template) -> _Skeleton:
+    """:func:`skeleton_key`, with the ``TemplateData`` nodes and every node, in one walk."""
     out: list[Any] = []
     data: list[nodes.TemplateData] = []
+    walked: list[nodes.Node] = []
     stack: list[Any] = [ast]
     while stack:
         item = stack.pop()
         if isinstance(item, nodes.Node):
             out.append(type(item).__name__)
-            out.append(item.lineno)
+            walked.append(item)
+            if _line_in_code(item):
+                out.append(item.lineno)
             if type(item) is nodes.TemplateData:
                 data.append(item)
             else:
@@ -265,7 +301,14 @@ def _skeleton(ast: jinja2.nodes.Template) -> tuple[str, list[nodes.TemplateData]
             stack.extend(reversed(item))
         else:
             out.append((type(item).__name__, item))
-    return hashlib.sha256(repr(out).encode("utf-8", "surrogateescape")).hexdigest(), data
+    return _Skeleton(hashlib.sha256(repr(out).encode("utf-8", "surrogateescape")).hexdigest(), data, walked)
+
+
+def _line_in_code(node: nodes.Node) -> bool:
+    """Whether Jinja writes the node's line into the generated code itself (a message naming
+    "line N": ``a if b`` without ``else``, ``from … import``): then the line is part of the
+    skeleton. Every other line is only in the line table (``debug_info``)."""
+    return isinstance(node, nodes.FromImport) or (isinstance(node, nodes.CondExpr) and node.expr2 is None)
 
 
 def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
@@ -274,23 +317,44 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     and in the code store when one is set). Raises ``TemplateSyntaxError`` (e.g. an unknown
     filter) or ``SyntaxError``."""
     if not _reuse:
-        fresh = _generate(ast, None)
-        return _template(fresh.code, fresh.marshalled, ()), set(fresh.undeclared)
-    key, data_nodes = _skeleton(ast)
-    data = tuple(node.data for node in data_nodes)
-    compiled = _cached(key)
+        return _afresh(ast)
+    skeleton = _skeleton(ast)
+    data = tuple(node.data for node in skeleton.data)
+    compiled = _cached(skeleton.key)
     if compiled is None:
-        compiled = _generate(ast, {id(node): i for i, node in enumerate(data_nodes)})
-        _remember(key, compiled, stored=False)
-    return _template(compiled.code, compiled.marshalled, data), set(compiled.undeclared)
+        data_index = {id(node): i for i, node in enumerate(skeleton.data)}
+        try:
+            compiled = _generate(ast, data_index, {id(node): i for i, node in enumerate(skeleton.nodes)})
+        except _Unplaced:  # pragma: no cover - Jinja's generator writes lines of the tree's nodes only
+            return _afresh(ast)
+        _remember(skeleton.key, compiled, stored=False)
+    template = _template(compiled.code, compiled.marshalled, data)
+    template._debug_info = _placed(template._debug_info, skeleton.nodes)
+    return template, set(compiled.undeclared)
 
 
-def _generate(ast: jinja2.nodes.Template, data_index: dict[int, int] | None) -> _Compiled:
+def _afresh(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[str]]:
+    """Compiled as Jinja does, its text and lines in the code (not reused: ``check --no-cache``)."""
+    fresh = _generate(ast, None, None)
+    return _template(fresh.code, fresh.marshalled, ()), set(fresh.undeclared)
+
+
+def _placed(slot_table: str, walked: list[nodes.Node]) -> str:
+    """A line table of slots (``slot=code line&…``) as Jinja's (``template line=code line&…``)."""
+    if not slot_table:
+        return slot_table
+    pairs = (entry.partition("=") for entry in slot_table.split("&"))
+    return "&".join(f"{walked[int(slot)].lineno}={code_line}" for slot, _, code_line in pairs)
+
+
+def _generate(
+    ast: jinja2.nodes.Template, data_index: dict[int, int] | None, slots: dict[int, int] | None
+) -> _Compiled:
     """Jinja's code for ``ast`` (its text read from the data table unless ``data_index`` is
-    None) and the names it reads."""
+    None, its line table of ``slots`` unless None) and the names it reads."""
     env = environment()
     stream = io.StringIO()
-    generator = _TrackingGenerator(env, stream, data_index)
+    generator = _TrackingGenerator(env, stream, data_index, slots)
     generator.visit(ast)
     code = env._compile(stream.getvalue(), "<template>")
     return _Compiled(code, marshal.dumps(code), frozenset(generator.undeclared))
@@ -349,6 +413,12 @@ def template_code(template: jinja2.Template) -> bytes:
     return code
 
 
+def template_lines(template: jinja2.Template) -> str:
+    """The line table of a template (Jinja's ``debug_info``: ``template line=code line&…``), which
+    maps a render error to its template line."""
+    return template._debug_info
+
+
 def template_data(template: jinja2.Template) -> tuple[str, ...]:
     """The data table of a template from :func:`compile_template`: its text between tags."""
     data = getattr(template, "_rocmlsp_data", None)
@@ -357,10 +427,12 @@ def template_data(template: jinja2.Template) -> tuple[str, ...]:
     return data
 
 
-def template_from_code(code: bytes, data: tuple[str, ...]) -> jinja2.Template:
-    """The template :func:`template_code` and :func:`template_data` describe, in this process's
-    environment."""
-    return _template(marshal.loads(code), code, data)
+def template_from_code(code: bytes, data: tuple[str, ...], lines: str) -> jinja2.Template:
+    """The template :func:`template_code`, :func:`template_data` and :func:`template_lines`
+    describe, in this process's environment."""
+    template = _template(marshal.loads(code), code, data)
+    template._debug_info = lines
+    return template
 
 
 def _stand_in(value: Any, *args: Any, **kwargs: Any) -> Any:
