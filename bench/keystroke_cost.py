@@ -14,7 +14,8 @@ a fresh helper per configuration, then times ``--edits`` keystrokes):
   warmed while the user types.
 
 Each keystroke either rewrites the last line (``edit``) or adds a line below the header
-(``new line``: every template line moves, so the compiled code cannot be reused). Prints a
+(``new line``: every template line moves; the compiled code is reused with the new lines in
+its line table). Prints a
 markdown table (median, p90 in ms), then one JSON line.
 
 Usage: ``python bench/keystroke_cost.py [--rounds 5] [--edits 15]``

@@ -50,6 +50,7 @@ async def initialize_ms(command: list[str]) -> float:
     elapsed = (time.perf_counter() - start) * 1000
     await client.shutdown_async(None)
     client.exit(None)
+    await client.stop()  # the server has exited: its pipes close inside this event loop
     return elapsed
 
 
@@ -151,6 +152,7 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
     rss_after_cycles = rss_mib(pid)
     await client.shutdown_async(None)
     client.exit(None)
+    await client.stop()
     return {
         "initialize_ms": round(initialize_ms, 1),
         "hover_ms": {
