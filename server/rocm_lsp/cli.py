@@ -556,10 +556,12 @@ a body that is not JSON) ends the server with its reason on stderr and exit stat
 def _serve(args: argparse.Namespace) -> int:
     import logging
 
-    from rocm_lsp.lsp import transport
+    from rocm_lsp.core.engine import render_process
 
     address = token = None
     if args.tcp:
+        from rocm_lsp.lsp import transport
+
         try:
             address = transport.loopback_address(args.tcp)
             token = _serve_token(args.token_file)
@@ -571,12 +573,15 @@ def _serve(args: argparse.Namespace) -> int:
         return EXIT_USAGE
     if args.log_file:
         logging.basicConfig(filename=args.log_file, level=logging.INFO)
+    # Fork the render helper now: while this process has one thread, and before it imports the
+    # LSP layer (pygls, lsprotocol), which the helper never uses. The helper imports the engine
+    # itself, on the other core; smaller, it forks its render children faster, and this process
+    # writes fewer pages shared with it (each a copy) on its way to answering initialize.
+    render_process.start(spare=True)
+    from rocm_lsp.lsp import transport
     from rocm_lsp.lsp.server import build_server
 
     server = build_server()
-    from rocm_lsp.core.engine import render_process
-
-    render_process.start(spare=True)  # fork the render helper now, while this process has one thread
     if address is None or token is None:
         return transport.serve_stdio(server)
 

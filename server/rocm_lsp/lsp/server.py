@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import collections
 import concurrent.futures
-import ctypes
 import functools
 import gc
 import logging
@@ -389,6 +388,8 @@ class Reported:
 
 @functools.cache
 def _malloc_trim() -> Callable[[int], int] | None:
+    import ctypes  # here, not at the top: off the way to initialize
+
     try:
         return ctypes.CDLL(None).malloc_trim  # glibc
     except (OSError, AttributeError):

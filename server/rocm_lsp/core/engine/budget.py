@@ -14,7 +14,6 @@ allocate too much at once are refused before they run (:mod:`sandbox_limits`).
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import itertools
 import os
 import threading
@@ -62,11 +61,15 @@ class _Watchdog:
         self._thread: threading.Thread | None = None
 
     def _ensure_thread(self) -> None:
+        import ctypes  # noqa: F401 - here, not at the top: a contained render never needs it
+
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="rocm-lsp-watchdog", daemon=True)
             self._thread.start()
 
     def _fire(self, token: int, exc: type[BudgetExceeded]) -> None:
+        import ctypes  # loaded by _ensure_thread: only a lookup here
+
         budget = self._active.pop(token)
         ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(budget.thread_id), ctypes.py_object(exc))
 

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import functools
 import gc
-import importlib.abc
 import io
 import math
 import os
@@ -413,7 +412,7 @@ def _child_main(fd: int) -> None:
     _send(conn, data)
 
 
-class _NoImports(importlib.abc.MetaPathFinder):
+class _NoImports:  # a finder by its method (importlib.abc would load importlib.resources, tempfile…)
     """Refuses imports in a limited child with a clear message (it could not open the file)."""
 
     def find_spec(self, fullname: str, path: Any, target: Any = None) -> None:

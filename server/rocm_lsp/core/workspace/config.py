@@ -11,11 +11,6 @@ from typing import Any
 
 from rocm_lsp.core.diagnostics import RULES, Diagnostic, Severity
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib
-
 SEVERITIES = {s.label: s for s in Severity}
 # The profiles' names, kept here so that settings are checked without importing the engine;
 # tests/test_cli.py checks they match ``core.profiles.PROFILES``.
@@ -336,6 +331,11 @@ def load_pyproject(start: Path) -> Settings:
     """``[tool.rocm-lsp]`` from the nearest pyproject.toml at or above ``start`` (a project file:
     its GPU keys may not name programs)."""
     from rocm_lsp.core.workspace.files import read_text_file
+
+    if sys.version_info >= (3, 11):  # here, not at the top: off `serve`'s way to initialize
+        import tomllib
+    else:  # pragma: no cover
+        import tomli as tomllib
 
     candidate = find_pyproject(start)
     if candidate is None:
