@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import ctypes
+import functools
 import json
+import os
 import statistics
 import sys
 import time
@@ -28,6 +31,35 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from render_latency import template_for  # noqa: E402
 
 DEBOUNCE_S = 0.1
+SETTLE_S = 20.0  # the longest wait for a measured process's descendants to end
+PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
+
+
+@functools.cache
+def adopt_orphans() -> bool:
+    """Make this process the subreaper of its descendants (Linux): a server's render helper,
+    orphaned when the server exits, is then this process's child, which it can wait for."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) == 0
+    except (OSError, AttributeError):
+        return False
+
+
+def settle() -> None:
+    """Wait until every process a measurement started has ended, its render helper and spare
+    children too (a server's helper finishes its warm-up, up to a second, after the server
+    exits): the next measurement starts on a machine as quiet as this one was. Call it only
+    when no process this one started is still wanted."""
+    if not adopt_orphans():
+        return
+    deadline = time.monotonic() + SETTLE_S
+    while time.monotonic() < deadline:
+        try:
+            pid, _ = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            time.sleep(0.01)
 
 
 BARE_SERVER = """
@@ -42,7 +74,9 @@ server.start_io()
 
 
 async def initialize_ms(command: list[str]) -> float:
-    """Spawn to ``initialize`` response, for any server command."""
+    """Spawn to ``initialize`` response, for any server command; returns once the server and
+    every process it started have ended."""
+    adopt_orphans()
     client = LanguageClient("bench", "1")
     start = time.perf_counter()
     await client.start_io(*command)
@@ -51,6 +85,7 @@ async def initialize_ms(command: list[str]) -> float:
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()  # the server has exited: its pipes close inside this event loop
+    settle()
     return elapsed
 
 
@@ -153,6 +188,7 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
     await client.shutdown_async(None)
     client.exit(None)
     await client.stop()
+    settle()
     return {
         "initialize_ms": round(initialize_ms, 1),
         "hover_ms": {

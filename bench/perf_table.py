@@ -45,7 +45,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import lsp_latency  # noqa: E402
 from gen_corpus import generate  # noqa: E402
-from lsp_latency import BARE_SERVER, initialize_ms, pct  # noqa: E402
+from lsp_latency import BARE_SERVER, adopt_orphans, initialize_ms, pct, settle  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -123,6 +123,7 @@ def timed(
     start, cpu = time.perf_counter(), busy_cpu()
     proc = subprocess.run(command, capture_output=True, env=env, cwd=cwd, check=False)
     wall, used = time.perf_counter() - start, busy_cpu() - cpu
+    settle()  # render helpers that outlive the command, before the next measurement
     if proc.returncode not in (0, 1):
         raise RuntimeError(f"{command[:3]} exited {proc.returncode}: {proc.stderr.decode()[-2000:]}")
     return wall, used
@@ -332,6 +333,7 @@ def main() -> None:
     hovers, edits = (100, 10) if args.quick else (500, 30)
     cores = len(os.sched_getaffinity(0))
     load = os.getloadavg()[0]
+    adopt_orphans()  # each measurement waits for the render helpers it leaves (settle)
     # as a user's install has it (pip writes bytecode at install time; an editable install on its
     # first import, unless PYTHONDONTWRITEBYTECODE is set, as on this machine: then every run
     # would compile each module changed since its .pyc was written)
