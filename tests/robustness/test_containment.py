@@ -341,39 +341,6 @@ def test_spares_forked_before_sympy_make_way_for_a_job_that_reads_sizes() -> Non
         helper.warm, helper.spare = before
 
 
-def test_a_server_helper_idles_until_told_to_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
-    """As ``serve`` starts it: no spare (no work) until ``warm_up``, which loads sympy, so the
-    spares then forked serve a job that reads sizes (one is taken, the other stays)."""
-    with monkeypatch.context() as here:
-        here.setattr(render_process, "available", lambda: False)  # analysed in this process
-        analysis = analyze(HEADER + USE_X + "{{ kernel.size(X, 0) }}\n")
-    assert analysis.template is not None
-    in_process = render(analysis.template, analysis.header, analysis.profile, contained=False)
-    helper = render_process._HELPER
-    before = (helper.warm, helper.spare)
-    render_process.stop()
-    render_process.start(warm=False, spare=True)
-    try:
-        time.sleep(10 * render_process.SPARE_AFTER)
-        assert _spare_pids() == []
-        render_process.warm_up()
-        first = _wait_for_spares(render_process.SPARES)
-        one = render(analysis.template, analysis.header, analysis.profile, contained=True)
-        assert one.failure is None and one.text == in_process.text
-        deadline = time.monotonic() + 30
-        after = _spare_pids()
-        while (
-            len(after) != render_process.SPARES or set(after) == set(first)
-        ) and time.monotonic() < deadline:
-            time.sleep(0.05)
-            after = _spare_pids()
-        assert len(first) == len(after) == render_process.SPARES
-        assert len(set(first) & set(after)) == 1  # one taken; the other, forked with sympy, kept
-    finally:
-        render_process.stop()
-        helper.warm, helper.spare = before
-
-
 # 5. A refused file in a tree: the other files are still checked, exit status 1 ----------
 
 

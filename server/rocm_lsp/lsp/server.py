@@ -355,11 +355,9 @@ class RocmLanguageServer(LanguageServer):
         """Import and exercise the analysis engine in the background after start-up."""
 
         def work() -> None:
-            from rocm_lsp.core.engine import jinja_env, render_process
+            from rocm_lsp.core.engine import jinja_env
             from rocm_lsp.core.engine.analysis import analyze
             from rocm_lsp.core.workspace.cache import CodeCache
-
-            render_process.warm_up()  # the helper: sympy and our warm-up render, in its process
 
             # templates `check` compiled: read, never written (each new line typed would add one)
             jinja_env.use_code_store(CodeCache(writable=False))

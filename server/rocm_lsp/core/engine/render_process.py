@@ -49,7 +49,6 @@ _CHILD_FD = 3  # the child's connection, after it closed everything else
 SPARES = 2  # children a server's helper keeps ready: the two renders of one analysis
 SPARE_AFTER = 0.03  # seconds without a job before the helper forks its spares
 _JOB, _WARM_JOB = b"j", b"w"  # what the helper is told with a job's connection: w = import sympy first
-_WARM_UP = b"u"  # what the helper is told alone: import sympy and render our warm-up template now
 
 
 @dataclass(frozen=True)
@@ -116,17 +115,16 @@ class _Helper:
         theirs.close()
         self._sock, self._pid, self._owner = ours, pid, os.getpid()
 
-    def send(self, child_end: socket.socket | None, kind: bytes) -> None:
-        fds = [] if child_end is None else [child_end.fileno()]
+    def send(self, child_end: socket.socket, kind: bytes) -> None:
         sock = self.ensure()
         try:
             with self._lock:
-                socket.send_fds(sock, [kind], fds)
+                socket.send_fds(sock, [kind], [child_end.fileno()])
         except OSError:
             self.reset(sock)
             sock = self.ensure()
             with self._lock:
-                socket.send_fds(sock, [kind], fds)
+                socket.send_fds(sock, [kind], [child_end.fileno()])
 
     def stop(self) -> None:
         with self._lock:
@@ -144,20 +142,12 @@ def available() -> bool:
 def start(warm: bool = True, spare: bool = False) -> None:
     """Start the helper now (call it early: while this process has one thread, and off the
     latency path of the first render); ``warm``: it imports sympy and renders once before its
-    first job (else when :func:`warm_up` says so, or when a job needs it); ``spare``: it keeps
-    children forked and warmed ahead of the jobs (an editor's keystrokes: the fork and the
-    child's first page faults off the render's path; not for a batch, where warming every child
-    ahead would cost more CPU than it saves)."""
+    first job; ``spare``: it keeps children forked and warmed ahead of the jobs (an editor's
+    keystrokes: the fork and the child's first page faults off the render's path; not for a
+    batch, where warming every child ahead would cost more CPU than it saves)."""
     _HELPER.warm, _HELPER.spare = warm, spare
     if available():
         _HELPER.ensure()
-
-
-def warm_up() -> None:
-    """Have the helper import sympy and render our warm-up template now (a server: once it has
-    answered ``initialize``, so that the helper's start-up work does not compete with it)."""
-    if available():
-        _HELPER.send(None, _WARM_UP)
 
 
 def stop() -> None:
@@ -275,29 +265,17 @@ def _helper_main(control: socket.socket, warm: bool, spare: bool) -> None:
 
     # sympy before a job that uses it forks its child (a child can import nothing, and on a cold
     # disk importing it would eat the render's time budget: "an endless loop?"); a server's helper
-    # imports it when told (warm_up, once initialize is answered), a short `check` of templates
-    # that read no size never does. The warm-up render (Jinja's runtime, the hooks: built here
-    # once, not in every child) comes then in a server's helper, and after the first child
-    # otherwise: off a one-file `check`'s path. Spares are forked once the helper is warm.
-    spares: list[_Spare] = []  # forked ahead, once the jobs of a keystroke are done
-    warmed = with_sympy = False
-
-    def load_sympy() -> None:
-        nonlocal with_sympy
-        symbolic.warm_up()
-        with_sympy = True
-        for unusable in spares:  # forked without sympy: a child cannot import it
-            unusable.discard()
-        spares.clear()
-
+    # imports it at once, a short `check` of templates that read no size never does. The warm-up
+    # render (Jinja's runtime, the hooks: built here once, not in every child) comes first in a
+    # server's helper, and after the first child otherwise: off a one-file `check`'s path.
     if warm:
-        load_sympy()
+        symbolic.warm_up()
         render.warm_up()
-        warmed = True
+    warmed = with_sympy = warm
+    spares: list[_Spare] = []  # forked ahead, once the jobs of a keystroke are done
     while True:
-        # quiet for a moment (a keystroke's jobs come at once): fill up the spares, once warm
-        wanted = SPARES if spare and warmed else 0
-        control.settimeout(SPARE_AFTER if len(spares) < wanted else None)
+        # quiet for a moment (a keystroke's jobs come at once): fill up the spares
+        control.settimeout(SPARE_AFTER if len(spares) < (SPARES if spare else 0) else None)
         try:
             message, fds, _, _ = socket.recv_fds(control, 16, 4)
         except TimeoutError:
@@ -314,14 +292,13 @@ def _helper_main(control: socket.socket, warm: bool, spare: bool) -> None:
         for fd in fds[1:]:
             os.close(fd)
         if not fds:
-            if message == _WARM_UP and not (with_sympy and warmed):
-                if not with_sympy:
-                    load_sympy()
-                render.warm_up(symbolic_sizes=True)
-                warmed = True
             continue
         if message == _WARM_JOB and not with_sympy:
-            load_sympy()
+            symbolic.warm_up()
+            with_sympy = True
+            for unusable in spares:  # forked without sympy: a child cannot import it
+                unusable.discard()
+            spares.clear()
         if not (spares and spares.pop(0).take(fds[0])):
             _fork_child(control, functools.partial(_child_main, fds[0]))
         os.close(fds[0])
