@@ -648,9 +648,12 @@ def make_template(
     _header(spec, head, "\n".join(core + body + launcher))
     lines = head + core + body + launcher
     if spec.mistake == "jinja_syntax":
-        # An {% if %} never closed.
-        at = next(i for i, line in enumerate(lines) if line == "{% endif %}")
-        del lines[at]
+        # An {% if %} never closed: one of the template's, else one opened below the header.
+        at = next((i for i, line in enumerate(lines) if line == "{% endif %}"), None)
+        if at is None:
+            lines.insert(len(head), "{% if true %}")
+        else:
+            del lines[at]
     return "\n".join(lines) + "\n"
 
 
