@@ -564,10 +564,10 @@ def test_cli_render_escapes_its_findings_but_not_the_cpp(tmp_path: Path) -> None
 
 
 def _fail_on_boom(real: Callable[..., Any]) -> Callable[..., Any]:
-    def analyze(text: str, profile: str | None = None, static: bool = False) -> Any:
+    def analyze(text: str, profile: str | None = None, static: bool = False, concrete: bool = True) -> Any:
         if "BOOM" in text:
             raise RuntimeError(f"BOOM {ESC}")
-        return real(text, profile, static)
+        return real(text, profile, static, concrete)
 
     return analyze
 
