@@ -107,7 +107,7 @@ def test_rl199_report_is_what_check_says(tmp_path: Path, monkeypatch: pytest.Mon
     from rocm_lsp.core.workspace import check
     from rocm_lsp.report_formats import concise
 
-    def failing(text: str, profile: str | None = None) -> None:
+    def failing(text: str, profile: str | None = None, concrete: bool = True) -> None:
         raise AttributeError("'int' object has no attribute 'site'")
 
     monkeypatch.setattr(check, "analyze", failing)
