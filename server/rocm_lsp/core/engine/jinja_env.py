@@ -276,7 +276,7 @@ def skeleton_key(ast: jinja2.nodes.Template) -> str:
 class _Skeleton:
     key: str
     data: list[nodes.TemplateData]  # in the order of the walk: the data table's order
-    nodes: list[nodes.Node]  # every node in the order of the walk: a slot is an index here
+    walked: list[nodes.Node]  # every node in the order of the walk: a slot is an index here
 
 
 def _skeleton(ast: jinja2.nodes.Template) -> _Skeleton:
@@ -324,12 +324,12 @@ def compile_template(ast: jinja2.nodes.Template) -> tuple[jinja2.Template, set[s
     if compiled is None:
         data_index = {id(node): i for i, node in enumerate(skeleton.data)}
         try:
-            compiled = _generate(ast, data_index, {id(node): i for i, node in enumerate(skeleton.nodes)})
+            compiled = _generate(ast, data_index, {id(node): i for i, node in enumerate(skeleton.walked)})
         except _Unplaced:  # pragma: no cover - Jinja's generator writes lines of the tree's nodes only
             return _afresh(ast)
         _remember(skeleton.key, compiled, stored=False)
     template = _template(compiled.code, compiled.marshalled, data)
-    template._debug_info = _placed(template._debug_info, skeleton.nodes)
+    template._debug_info = _placed(template._debug_info, skeleton.walked)
     return template, set(compiled.undeclared)
 
 
