@@ -115,7 +115,8 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
     """The session on ``text`` (default: a ~300-line synthetic template); the result keeps
     every hover and diagnostics-work sample too (``hover_samples_ms``, ``work_samples_ms``).
     Each edit rewrites the last line (a keystroke), or with ``new_lines`` adds one below the
-    header (Enter: the template's lines move, so its compiled code cannot be reused)."""
+    header (Enter: every template line moves). Returns once every process it started has ended."""
+    adopt_orphans()  # settle() below then waits for the server's render helper too
     text = text if text is not None else template_for("seed", 300, 0)
     uri = "file:///bench/latency.hip.jinja"
     client = LanguageClient("bench", "1")

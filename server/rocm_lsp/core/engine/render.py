@@ -123,6 +123,16 @@ class RenderJob:
     warm: bool
 
     @staticmethod
+    def of(template: jinja2.Template, header: Header, profile: str, static: bool, warm: bool) -> RenderJob:
+        """The job that renders ``template`` (from ``jinja_env.compile_template``)."""
+        code, data = jinja_env.template_code(template), jinja_env.template_data(template)
+        return RenderJob(code, data, jinja_env.template_lines(template), header, profile, static, warm)
+
+    def template(self) -> jinja2.Template:
+        """The template the job renders, rebuilt in this process's environment."""
+        return jinja_env.template_from_code(self.code, self.data, self.lines)
+
+    @staticmethod
     def prepare(job: RenderJob) -> None:
         """Imports the job needs (a render process can open no file once limited)."""
         if job.warm:
@@ -165,15 +175,7 @@ def render(
     """
     profile = profile_name or header.profile
     warm = warm or any(decl.size and any(e.symbols for e in decl.size) for decl in header.nodes.values())
-    job = RenderJob(
-        jinja_env.template_code(template),
-        jinja_env.template_data(template),
-        jinja_env.template_lines(template),
-        header,
-        profile,
-        static,
-        warm,
-    )
+    job = RenderJob.of(template, header, profile, static, warm)
     limits = render_process.Limits(seconds or RENDER_SECONDS, RENDER_MEMORY)
     if not contained or not render_process.available():
         RenderJob.prepare(job)
@@ -212,16 +214,13 @@ def warm_up(symbolic_sizes: bool = False) -> None:
     text = _WARM_UP_TEMPLATE.format(rows='"s0"' if symbolic_sizes else "64")
     header = parse_header(text, LineIndex(text))
     template, _ = jinja_env.compile_template(parse(text, outline(text))[0])
-    code, data = jinja_env.template_code(template), jinja_env.template_data(template)
-    lines = jinja_env.template_lines(template)
     for name in PROFILES:
-        job = RenderJob(code, data, lines, header, name, False, symbolic_sizes)
-        _transportable(_render_job(job, template))
+        _transportable(_render_job(RenderJob.of(template, header, name, False, symbolic_sizes), template))
 
 
 def render_job(job: RenderJob) -> Rendered:
     """The body of a contained render: rebuild the template, render, make the result data."""
-    return _transportable(_render_job(job, jinja_env.template_from_code(job.code, job.data, job.lines)))
+    return _transportable(_render_job(job, job.template()))
 
 
 render_job.prepare = RenderJob.prepare  # type: ignore[attr-defined]
