@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import gc
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 from cli_support import reference_cases, reference_results, run_cli
@@ -190,3 +193,39 @@ def test_cli_choice_lists_match_the_engine() -> None:
 
     assert all_names() == PROFILE_NAMES
     assert sorted(FORMATS) == list(FORMAT_NAMES)
+
+
+def test_start_up_turns_the_collector_off_then_back_to_how_it_was() -> None:
+    from rocm_lsp.cli import _starting
+
+    frozen = gc.get_freeze_count()
+    with _starting(own_process=False):
+        during = gc.isenabled()
+    assert (during, gc.isenabled(), gc.get_freeze_count()) == (False, True, frozen)
+    gc.disable()
+    try:
+        with _starting(own_process=False):
+            pass
+        assert not gc.isenabled()  # a caller's disabled collector stays disabled
+    finally:
+        gc.enable()
+
+
+def test_check_in_its_own_process_freezes_what_start_up_loaded(tmp_path: Path) -> None:
+    path = tmp_path / "k.hip.jinja"
+    path.write_text(HEADER_SEED + "{{ X }}\n")
+    probe = (
+        "import gc, sys\n"
+        "from rocm_lsp.cli import main\n"
+        "sys.argv = ['rocm-lsp', 'check', '--no-cache', sys.argv[1]]\n"
+        "code = main()\n"  # argv None: this process is the command
+        "loaded = gc.get_freeze_count()\n"
+        "main(sys.argv[1:])\n"  # argv given: a caller's process, left as it was
+        "print(code, loaded > 20_000, gc.get_freeze_count() == loaded, gc.isenabled())\n"
+    )
+    proc = subprocess.run(
+        [sys.executable, "-c", probe, str(path)], capture_output=True, timeout=120, check=False
+    )
+    assert proc.stdout.decode().splitlines()[-1].split() == ["0", "True", "True", "True"], (
+        proc.stderr.decode()
+    )

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import gc
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 from rocm_lsp import __version__
@@ -33,6 +36,28 @@ OUTPUT_HELP = (
 )
 MAX_FIX_PASSES = 5  # check --fix: analyse and fix again until nothing changes, at most this often
 TEMPLATE_HELP = f"the template (*{TEMPLATE_SUFFIX})"
+
+
+@contextlib.contextmanager
+def _starting(own_process: bool) -> Iterator[None]:
+    """Start-up with the cyclic collector off, then on again.
+
+    Imports and the server's constructor allocate while the objects already loaded (~50,000
+    tracked ones) sit in the collected generations, and each full collection scans them all (initialize came
+    55 ms after a bare pygls server's; now within the noise of it). Where this process is the
+    command (``own_process``), what start-up loaded is also frozen: no collection scans it
+    again, the one at exit included (a one-file ``check``: 149 → 130 ms); in-process callers
+    (tests) keep their collector as it was.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if own_process:
+            gc.freeze()
+        if enabled:
+            gc.enable()
 
 
 def _non_negative_int(value: str) -> int:
@@ -220,11 +245,14 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line; ``argv`` None where this process is the command (``rocm-lsp``,
+    ``python -m rocm_lsp``), a list where a caller (a test) runs it inside its own process."""
     parser = _parser()
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors exit 2, --help/--version exit 0
         return int(exc.code or 0)
+    args.own_process = argv is None
     try:
         if args.command == "render":
             return _render(args)
@@ -578,10 +606,11 @@ def _serve(args: argparse.Namespace) -> int:
     # on the other core, and holds 59 MiB instead of 77, which each render child's fork copies
     # the page tables of.
     render_process.start(spare=True)
-    from rocm_lsp.lsp import transport
-    from rocm_lsp.lsp.server import build_server
+    with _starting(args.own_process):  # after the fork: the helper keeps its collector
+        from rocm_lsp.lsp import transport
+        from rocm_lsp.lsp.server import build_server
 
-    server = build_server()
+        server = build_server()
     if address is None or token is None:
         return transport.serve_stdio(server)
 
@@ -635,11 +664,12 @@ def _render(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from rocm_lsp.core.engine import jinja_env
-    from rocm_lsp.core.workspace.cache import CheckCache, CodeCache, cache_base, default_dir
-    from rocm_lsp.core.workspace.check import check_files, discover
-    from rocm_lsp.core.workspace.config import project_root
-    from rocm_lsp.report_formats import FORMATS, printable
+    with _starting(args.own_process):
+        from rocm_lsp.core.engine import jinja_env
+        from rocm_lsp.core.workspace.cache import CheckCache, CodeCache, cache_base, default_dir
+        from rocm_lsp.core.workspace.check import check_files, discover
+        from rocm_lsp.core.workspace.config import project_root
+        from rocm_lsp.report_formats import FORMATS, printable
 
     settings: Settings = load_pyproject(Path.cwd())
     if settings.errors:
